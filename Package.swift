@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+// Tern: a socket-activated, journal-logging mail system for Linux.
+// Tiers (dependencies point down only): plumbing (CSystemd, Systemd, PosixFile) →
+// mail knowledge (MailCore, MailWire, SMTP, Queue, Maildir) → runtime (TernRuntime) →
+// one thin executable per job.
+import PackageDescription
+
+let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "tern",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tern-submitd", targets: ["tern-submitd"]),
+        .executable(name: "tern-mtad", targets: ["tern-mtad"]),
+        .executable(name: "tern-deliverd", targets: ["tern-deliverd"]),
+        .executable(name: "mailctl", targets: ["mailctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Plumbing.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "Systemd", dependencies: ["CSystemd", logging]),
+        .target(name: "PosixFile"),
+        // Mail knowledge, no I/O beyond files.
+        .target(name: "MailCore"),
+        .target(name: "MailWire", dependencies: ["MailCore", nio]),
+        .target(name: "SMTP", dependencies: ["MailCore", nio]),
+        .target(name: "Queue", dependencies: ["MailCore", "MailWire", "PosixFile", nio, logging]),
+        .target(name: "Maildir", dependencies: ["MailCore", "PosixFile", nio]),
+        // Sockets, listeners and lifecycle shared by the daemons and mailctl.
+        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "MailWire", "SMTP", "Systemd", nio, nioPosix, logging, lifecycle]),
+        // One thin executable per job.
+        .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "Maildir", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", nio, argumentParser]),
+        // Tests mirror sources.
+        .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
+        .testTarget(name: "MailWireTests", dependencies: ["MailWire", "MailCore", nio]),
+        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "MailCore", nio]),
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", nio]),
+        .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", nio]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,10 @@
+// The parts of libsystemd Tern uses (sd-daemon for socket activation and notify,
+// sd-journal for structured logging), plus the peer-credential layout of SO_PEERCRED.
+#ifndef TERN_CSYSTEMD_SHIM_H
+#define TERN_CSYSTEMD_SHIM_H
+#define SD_JOURNAL_SUPPRESS_LOCATION 1
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#include <sys/uio.h>
+#include <sys/types.h>
+#endif

@@ -1,0 +1,79 @@
+// tern.conf: one table of settings, each a key, a default and a doc comment kept together
+// (the Postfix way), parsed from `key = value` lines with `#` comments.
+
+/// Every setting of Tern, with its default.
+public struct Configuration: Sendable, Equatable {
+    /// `hostname`: the name this host gives in its greeting and Received headers.
+    public var hostname: String
+    /// `local_domains`: domains delivered here (lower case). Default: the host name and `localhost`.
+    public var localDomains: [String]
+    /// `message_size_limit`: the largest message accepted, in octets (RFC 1870 SIZE).
+    public var messageSizeLimit: UInt64 = 10_240_000
+    /// `recipient_limit`: recipients per message before `452 4.5.3` (RFC 5321 §4.5.3.1.8: at least 100).
+    public var recipientLimit: Int = 1000
+    /// `retry_minimum`: the first retry delay after a temporary failure, in seconds.
+    public var retryMinimum: Int = 300
+    /// `retry_maximum`: the longest delay between retries, in seconds.
+    public var retryMaximum: Int = 3600
+    /// `delivery_concurrency`: how many deliveries tern-mtad runs at once.
+    public var deliveryConcurrency: Int = 4
+    /// `smtp_listen`: `host:port` tern-submitd binds when not socket-activated.
+    public var smtpListen: String = "127.0.0.1:25"
+
+    /// The defaults for a host called `hostname`.
+    public init(hostname: String) {
+        self.hostname = hostname
+        self.localDomains = [hostname.lowercased(), "localhost"]
+    }
+
+    /// True when `domain` (any case) is delivered on this host.
+    public func isLocal(domain: String) -> Bool { localDomains.contains(domain.lowercased()) }
+
+    /// A line of tern.conf that could not be used.
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public let line: Int
+        public let reason: String
+        public var description: String { "tern.conf line \(line): \(reason)" }
+    }
+
+    /// Reads `key = value` lines over the defaults for `hostname`.
+    /// - Throws: `ParseError` for a line without `=`, an unknown key or a bad number.
+    public static func parse(_ text: String, hostname: String) throws(ParseError) -> Configuration {
+        var configuration = Configuration(hostname: hostname)
+        var domainsGiven = false
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(trim) ?? ""
+            if line.isEmpty { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ParseError(line: index + 1, reason: "expected key = value")
+            }
+            let key = trim(line[..<equals])
+            let value = trim(line[line.index(after: equals)...])
+            func number<T: FixedWidthInteger>(_: T.Type) throws(ParseError) -> T {
+                guard let parsed = T(value), parsed > 0 else {
+                    throw ParseError(line: index + 1, reason: "\(key) needs a positive whole number")
+                }
+                return parsed
+            }
+            switch key {
+            case "hostname": configuration.hostname = value
+            case "local_domains":
+                domainsGiven = true
+                configuration.localDomains = value.split(separator: ",").map { trim($0).lowercased() }.filter { !$0.isEmpty }
+            case "message_size_limit": configuration.messageSizeLimit = try number(UInt64.self)
+            case "recipient_limit": configuration.recipientLimit = max(100, try number(Int.self))
+            case "retry_minimum": configuration.retryMinimum = try number(Int.self)
+            case "retry_maximum": configuration.retryMaximum = try number(Int.self)
+            case "delivery_concurrency": configuration.deliveryConcurrency = try number(Int.self)
+            case "smtp_listen": configuration.smtpListen = value
+            default: throw ParseError(line: index + 1, reason: "unknown setting \(key)")
+            }
+        }
+        if !domainsGiven { configuration.localDomains = [configuration.hostname.lowercased(), "localhost"] }
+        return configuration
+    }
+}
+
+private func trim(_ text: Substring) -> String {
+    String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+}

@@ -1,0 +1,32 @@
+// The header section of a message (RFC 5322 §2.2): fields up to the first empty line,
+// unfolded (§2.2.3). Enough to list a mailbox; not a MIME parser.
+
+public enum HeaderSection {
+    /// The fields of `bytes` up to the first empty line, names as written, values unfolded
+    /// and trimmed. Accepts LF or CRLF line ends.
+    public static func fields(_ bytes: some Collection<UInt8>) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            var line = Array(rawLine)
+            if line.last == UInt8(ascii: "\r") { line.removeLast() }
+            if line.isEmpty { break }
+            let text = String(decoding: line, as: UTF8.self)
+            if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
+                if !fields.isEmpty { fields[fields.count - 1].value += " " + trimmed(text) }
+                continue
+            }
+            guard let colon = text.firstIndex(of: ":") else { continue }
+            fields.append((String(text[..<colon]), trimmed(String(text[text.index(after: colon)...]))))
+        }
+        return fields
+    }
+
+    /// The first value of the field `name` (case-insensitive), or nil.
+    public static func value(of name: String, in fields: [(name: String, value: String)]) -> String? {
+        fields.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        String(text.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+}

@@ -1,0 +1,18 @@
+// Mailbox addresses as the envelope carries them (RFC 5321 §4.1.2): the local part is
+// opaque data, only the domain is interpreted (case-insensitively, §2.4).
+
+/// Helpers over an address string `local@domain`.
+public enum MailAddress {
+    /// The domain after the last `@`, lower-cased; `nil` when there is none.
+    public static func domain(of address: String) -> String? {
+        guard let at = address.lastIndex(of: "@") else { return nil }
+        let domain = address[address.index(after: at)...]
+        return domain.isEmpty ? nil : domain.lowercased()
+    }
+
+    /// The local part before the last `@` (the whole address when there is none).
+    public static func localPart(of address: String) -> String {
+        guard let at = address.lastIndex(of: "@") else { return address }
+        return String(address[..<at])
+    }
+}

@@ -1,0 +1,32 @@
+// Trace fields an MTA adds (RFC 5321 §4.4): Received at acceptance, Return-Path and
+// Delivered-To at final delivery.
+
+public enum TraceHeaders {
+    /// The Received field tern-submitd prepends, Postfix-style, ending in CRLF:
+    /// `Received: from HELO (CLIENT)\r\n\tby HOST (Tern) with PROTO id ID\r\n\tfor <RCPT>; DATE\r\n`.
+    /// - Parameters:
+    ///   - helo: the EHLO/HELO argument.
+    ///   - client: a description of the peer, e.g. `[127.0.0.1]` or `local socket, uid 1000`.
+    ///   - protocol: `ESMTP` or `SMTP` (RFC 3848).
+    ///   - recipient: named in `for` only when the message has exactly one.
+    public static func received(helo: String, client: String, host: String, protocol: String,
+                                queueID: QueueID, recipient: String?, unixSeconds: Int64) -> String {
+        var field = "Received: from \(sanitize(helo)) (\(sanitize(client)))\r\n"
+        field += "\tby \(host) (Tern) with \(`protocol`) id \(queueID)"
+        if let recipient { field += "\r\n\tfor <\(sanitize(recipient))>" }
+        field += "; \(InternetDate.format(unixSeconds: unixSeconds))\r\n"
+        return field
+    }
+
+    /// The fields tern-deliverd writes first in a Maildir file (LF line ends, as Maildir
+    /// readers expect): `Return-Path: <sender>` (`<>` for the null reverse-path) and
+    /// `Delivered-To: rcpt`.
+    public static func delivery(reversePath: String, recipient: String) -> String {
+        "Return-Path: <\(sanitize(reversePath))>\nDelivered-To: \(sanitize(recipient))\n"
+    }
+
+    /// Peer-supplied text may not break a header: control characters become `?`.
+    static func sanitize(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+    }
+}

@@ -1,0 +1,103 @@
+// Frame payload → Message, strictly: a short payload or leftover octets is an error.
+import MailCore
+import NIOCore
+
+extension Message {
+    /// Decodes a frame's payload.
+    /// - Throws: `MailWireError.malformedPayload` when the payload does not match the
+    ///   layout of its type exactly (including a malformed queue ID).
+    public init(frame: Frame) throws(MailWireError) {
+        let type = frame.type
+        if type == .chunk {
+            self = .chunk(frame.payload)
+            return
+        }
+        var reader = PayloadReader(buffer: frame.payload, type: type)
+        func queueID() throws(MailWireError) -> QueueID {
+            guard let id = QueueID(try reader.bytes()) else { throw .malformedPayload(type) }
+            return id
+        }
+        func reply() throws(MailWireError) -> Reply {
+            Reply(Int(try reader.integer(UInt16.self)), try reader.bytes(), try reader.bytes())
+        }
+        switch type {
+        case .hello:
+            self = .hello(version: try reader.integer(), maximumPayload: try reader.integer(), name: try reader.bytes())
+        case .welcome:
+            self = .welcome(version: try reader.integer(), maximumPayload: try reader.integer(), name: try reader.bytes())
+        case .error:
+            self = .error(try reply())
+        case .ok:
+            self = .ok(try reader.bytes())
+        case .chunk:
+            preconditionFailure("handled above")
+        case .enqueue:
+            let reversePath = try reader.bytes()
+            let recipients = try reader.list(count: Int(try reader.integer(UInt16.self))) { (r: inout PayloadReader) throws(MailWireError) in try r.bytes() }
+            guard let body = BodyType(rawValue: try reader.integer()) else { throw .malformedPayload(type) }
+            self = .enqueue(Envelope(reversePath: reversePath, recipients: recipients, bodyType: body, declaredSize: try reader.integer()))
+        case .queueID:
+            self = .queueID(try queueID())
+        case .commit:
+            self = .commit(try reader.integer())
+        case .queued:
+            self = .queued(try queueID())
+        case .abort:
+            self = .abort
+        case .deliver:
+            let id = try queueID()
+            let reversePath = try reader.bytes()
+            let arrival: Int64 = try reader.integer()
+            let flags: UInt8 = try reader.integer()
+            let recipients = try reader.list(count: Int(try reader.integer(UInt16.self))) { (r: inout PayloadReader) throws(MailWireError) in try r.bytes() }
+            self = .deliver(DeliveryRequest(queueID: id, reversePath: reversePath, arrival: arrival,
+                                            mayBeRedelivery: flags & 1 != 0, recipients: recipients))
+        case .end:
+            self = .end(try reader.integer())
+        case .delivered:
+            let count = Int(try reader.integer(UInt16.self))
+            var replies: [Reply] = []
+            for _ in 0..<count { replies.append(try reply()) }
+            self = .delivered(replies)
+        case .queueList:
+            self = .queueList
+        case .queueListing:
+            let count = Int(try reader.integer(UInt32.self))
+            var entries: [QueueSummary] = []
+            for _ in 0..<count {
+                let id = try queueID()
+                let size: UInt64 = try reader.integer()
+                let arrival: Int64 = try reader.integer()
+                let reversePath = try reader.bytes()
+                let next: Int64 = try reader.integer()
+                var recipients: [QueueSummary.Recipient] = []
+                for _ in 0..<Int(try reader.integer(UInt16.self)) {
+                    let address = try reader.bytes()
+                    guard let state = RecipientState(rawValue: try reader.integer()) else { throw .malformedPayload(type) }
+                    recipients.append(.init(address: address, state: state, lastReply: try reader.bytes()))
+                }
+                entries.append(QueueSummary(queueID: id, size: size, arrival: arrival, reversePath: reversePath,
+                                            nextAttempt: next, recipients: recipients))
+            }
+            self = .queueListing(entries)
+        case .mailboxList:
+            self = .mailboxList(user: try reader.bytes())
+        case .mailboxListing:
+            let count = Int(try reader.integer(UInt32.self))
+            var entries: [MailboxSummary] = []
+            for _ in 0..<count {
+                let number: UInt32 = try reader.integer()
+                let date: Int64 = try reader.integer()
+                let from = try reader.bytes()
+                let subject = try reader.bytes()
+                let size: UInt64 = try reader.integer()
+                let seen: UInt8 = try reader.integer()
+                entries.append(MailboxSummary(number: number, date: date, from: from, subject: subject, size: size, seen: seen != 0))
+            }
+            self = .mailboxListing(entries)
+        case .mailboxRead:
+            self = .mailboxRead(user: try reader.bytes(), number: try reader.integer())
+        }
+        try reader.finish()
+    }
+}

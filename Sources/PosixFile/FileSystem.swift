@@ -1,0 +1,62 @@
+// The directory operations durable storage needs: fsync of a directory after a rename or
+// link, exclusive placement with link(2), and directory creation.
+import Glibc
+
+public enum FileSystem {
+    /// fsync(2) on a directory, so a rename, link or unlink inside it survives a crash.
+    public static func syncDirectory(_ path: String) throws(FileError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError("open", path) }
+        defer { _ = close(fd) }
+        guard fsync(fd) == 0 else { throw FileError("fsync", path) }
+    }
+
+    /// rename(2), replacing `to` atomically.
+    public static func rename(_ from: String, to: String) throws(FileError) {
+        guard Glibc.rename(from, to) == 0 else { throw FileError("rename", to) }
+    }
+
+    /// Places `from` at `to` with link(2), which never replaces an existing file.
+    /// - Returns: `false` when `to` already exists (EEXIST), `true` when linked.
+    public static func linkExclusive(_ from: String, to: String) throws(FileError) -> Bool {
+        if link(from, to) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw FileError("link", to)
+    }
+
+    /// unlink(2); a missing file is not an error.
+    public static func remove(_ path: String) throws(FileError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw FileError("unlink", path) }
+    }
+
+    /// Creates `path` and its missing parents with `mode`; existing directories are kept.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws(FileError) {
+        var prefix = ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += "/" + component
+            if mkdir(prefix, mode) != 0 && errno != EEXIST { throw FileError("mkdir", prefix) }
+        }
+    }
+
+    /// The names in a directory, without `.` and `..`.
+    public static func names(in path: String) throws(FileError) -> [String] {
+        guard let directory = opendir(path) else { throw FileError("opendir", path) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Size in octets and modification time in Unix seconds, without following a final
+    /// symbolic link; `nil` when the path does not exist.
+    public static func status(_ path: String) -> (size: UInt64, modified: Int64, isRegularFile: Bool)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_size), Int64(info.st_mtim.tv_sec), (info.st_mode & S_IFMT) == S_IFREG)
+    }
+}

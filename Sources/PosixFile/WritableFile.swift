@@ -1,0 +1,63 @@
+// A file being written for durability: created exclusively, written completely, fsynced
+// once, closed once. Every failed step is reported; none is retried on the same descriptor
+// (after a failed fsync the page cache state is unknown, so the file is abandoned).
+import Glibc
+
+/// A newly created file open for writing; closed exactly once (by `close`, `abandon` or deinit).
+public final class WritableFile {
+    public let path: String
+    private var descriptor: CInt
+
+    /// Creates `path` with `O_CREAT|O_EXCL|O_NOFOLLOW`, so an existing file or a planted
+    /// symbolic link is never written through.
+    /// - Parameter mode: permission bits, e.g. `0o600`.
+    /// - Throws: `FileError` from `open`.
+    public init(creating path: String, mode: mode_t = 0o600) throws(FileError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileError("open", path) }
+        self.path = path
+        self.descriptor = fd
+    }
+
+    /// Writes every byte, resuming after short writes and EINTR.
+    /// - Throws: `FileError` from `write`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileError("write", path)
+            }
+            offset += written
+        }
+    }
+
+    /// Writes every byte of `bytes`.
+    public func write(_ bytes: some Sequence<UInt8>) throws(FileError) {
+        let array = Array(bytes)
+        try array.withUnsafeBytes { raw in Result { () throws(FileError) in try write(raw) } }.get()
+    }
+
+    /// Flushes the file's data and metadata to stable storage (fsync(2)).
+    public func sync() throws(FileError) {
+        guard fsync(descriptor) == 0 else { throw FileError("fsync", path) }
+    }
+
+    /// Closes the descriptor; an error from close can mean lost data (NFS, quotas).
+    public func close() throws(FileError) {
+        let result = Glibc.close(descriptor)
+        descriptor = -1
+        guard result == 0 else { throw FileError("close", path) }
+    }
+
+    /// Closes and removes the file after a failure; errors are ignored, the caller already
+    /// reports the first one.
+    public func abandon() {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+        descriptor = -1
+        _ = unlink(path)
+    }
+
+    deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
+}

@@ -1,0 +1,30 @@
+// Service state for systemd (sd_notify(3)): READY=1, STATUS=, STOPPING=1, WATCHDOG=1.
+// Outside systemd ($NOTIFY_SOCKET unset) every call is a no-op.
+import CSystemd
+
+/// Sends state changes to the service manager over `$NOTIFY_SOCKET`.
+public struct Notifier: Sendable {
+    public init() {}
+
+    /// The daemon is serving: its sockets are adopted and (tern-mtad) the queue is scanned.
+    public func ready(status: String? = nil) { send(["READY=1"] + (status.map { ["STATUS=\($0)"] } ?? [])) }
+
+    /// A one-line status shown by `systemctl status`.
+    public func status(_ text: String) { send(["STATUS=\(text)"]) }
+
+    /// Graceful shutdown has begun.
+    public func stopping() { send(["STOPPING=1"]) }
+
+    /// Sends newline-separated assignments in one datagram, so systemd sees them together.
+    private func send(_ assignments: [String]) {
+        // Status text is one line by contract; a newline would start a new assignment.
+        let joined = assignments.map { $0.replacingNewlines() }.joined(separator: "\n")
+        _ = sd_notify(0, joined)
+    }
+}
+
+extension String {
+    fileprivate func replacingNewlines() -> String {
+        String(self.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+    }
+}

@@ -1,0 +1,51 @@
+// tern-mtad's side of local delivery: one MailWire connection to tern-deliverd per
+// attempt, DELIVER + content CHUNKs + END, then one reply per recipient. If tern-deliverd
+// is not there or the link breaks, every recipient gets 451 4.3.0 and the queue retries.
+import Logging
+import MailCore
+import MailWire
+import NIOCore
+import Queue
+
+/// Delivers queued messages through tern-deliverd.
+public struct LocalDeliveryAgent: DeliveryAgent {
+    let socketPath: String
+    let store: QueueStore
+    let executor = BlockingExecutor()
+    let logger: Logger
+
+    public init(socketPath: String, store: QueueStore, logger: Logger) {
+        self.socketPath = socketPath
+        self.store = store
+        self.logger = logger
+    }
+
+    public func deliver(_ request: DeliveryRequest, message: StoredMessage) async -> [Reply] {
+        do {
+            return try await MailWireClient.withConnection(path: socketPath, name: "tern-mtad") { peer in
+                let id = peer.nextRequestID()
+                try await peer.send(.deliver(request), requestID: id)
+                // Read the file in pieces off the async threads; send each as a CHUNK.
+                var offset: UInt64 = 0
+                while offset < message.contentLength {
+                    let start = offset
+                    let piece = try await executor.run { try store.readContent(of: message, from: start, length: Frame.maximumChunk) }
+                    offset += UInt64(piece.readableBytes)
+                    try await peer.send(.chunk(piece), requestID: id)
+                }
+                try await peer.send(.end(message.contentLength), requestID: id)
+                switch try await peer.expect().message {
+                case .delivered(let replies) where replies.count == request.recipients.count:
+                    return replies
+                case .error(let reply):
+                    return Array(repeating: reply, count: request.recipients.count)
+                case let other:
+                    throw MailWireError.unexpected(other.type)
+                }
+            }
+        } catch {
+            logger.warning("local delivery agent unavailable", metadata: ["queue.id": "\(request.queueID)", "error": "\(error)"])
+            return Array(repeating: Reply(451, "4.3.0", "local delivery unavailable: \(error)"), count: request.recipients.count)
+        }
+    }
+}

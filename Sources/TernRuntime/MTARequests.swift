@@ -1,0 +1,116 @@
+// tern-mtad's MailWire requests: ENQUEUE (durable acceptance, protocols/mailwire.md
+// §ENQUEUE) and QUEUE_LIST. QUEUED is sent only after the queue file and its directory
+// are fsynced; any failure before that is ERROR 451 4.3.0 (452 4.3.1 when out of space).
+import Glibc
+import Logging
+import MailCore
+import MailWire
+import PosixFile
+import Queue
+
+/// Answers MailWire requests to the queue manager.
+public struct MTARequests: Sendable {
+    let store: QueueStore
+    let manager: QueueManager
+    let executor = BlockingExecutor()
+    let logger: Logger
+
+    public init(store: QueueStore, manager: QueueManager, logger: Logger) {
+        self.store = store
+        self.manager = manager
+        self.logger = logger
+    }
+
+    /// Handles one request.
+    /// - Throws: `MailWireError` for a message that does not start a request here.
+    public func handle(_ message: Message, requestID: UInt32, peer: MailWirePeer) async throws {
+        switch message {
+        case .enqueue(let envelope):
+            try await enqueue(envelope, requestID: requestID, peer: peer)
+        case .queueList:
+            try await peer.send(.queueListing(await manager.summaries()), requestID: requestID)
+        default:
+            throw MailWireError.unexpected(message.type)
+        }
+    }
+
+    private func enqueue(_ envelope: Envelope, requestID: UInt32, peer: MailWirePeer) async throws {
+        let now = wallClockMicroseconds()
+        let id = await manager.nextQueueID(microseconds: now)
+        var logger = logger
+        logger[metadataKey: "queue.id"] = "\(id)"
+        let header = QueueFile.Header(queueID: id, arrival: Int64(now / 1_000_000), envelope: envelope)
+        let incoming: IncomingMessage
+        do {
+            incoming = try await executor.run { try store.create(header) }
+        } catch {
+            logger.error("cannot create a queue file", metadata: ["error": "\(error)"])
+            try await peer.send(.error(Self.reply(for: error)), requestID: requestID)
+            return
+        }
+        try await peer.send(.queueID(id), requestID: requestID)
+        var failure: Reply?
+        do {
+            while true {
+                switch try await peer.expect().message {
+                case .chunk(let content):
+                    guard failure == nil else { continue }
+                    do {
+                        try await executor.run { try incoming.append(content) }
+                    } catch {
+                        logger.error("queue file write failed", metadata: ["error": "\(error)"])
+                        failure = Self.reply(for: error)
+                    }
+                case .commit(let total):
+                    if failure == nil && total != incoming.contentLength { throw MailWireError.malformedPayload(.commit) }
+                    if let failure {
+                        try await peer.send(.error(failure), requestID: requestID)
+                        return
+                    }
+                    try await commit(incoming, requestID: requestID, peer: peer, logger: logger)
+                    return
+                case .abort:
+                    incoming.abort()
+                    try await peer.send(.ok("aborted"), requestID: requestID)
+                    return
+                case let other:
+                    throw MailWireError.unexpected(other.type)
+                }
+            }
+        } catch {
+            // The client went away or broke the protocol: the message was never confirmed.
+            incoming.abort()
+            throw error
+        }
+    }
+
+    private func commit(_ incoming: IncomingMessage, requestID: UInt32, peer: MailWirePeer, logger: Logger) async throws {
+        do {
+            try await executor.run { try incoming.commit() }
+        } catch {
+            logger.error("queue file commit failed; the message was not accepted", metadata: ["error": "\(error)"])
+            try await peer.send(.error(Self.reply(for: error)), requestID: requestID)
+            return
+        }
+        let envelope = incoming.header.envelope
+        logger.info("queued", metadata: [
+            "mail.from": "\(envelope.reversePath)", "rcpt.count": "\(envelope.recipients.count)",
+            "size": "\(incoming.contentLength)",
+        ])
+        await manager.add(incoming.stored, recovered: false)
+        try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
+    }
+
+    /// Out of space is `452 4.3.1` (RFC 3463: mail system full); every other failure is
+    /// `451 4.3.0`.
+    static func reply(for error: any Error) -> Reply {
+        if let error = error as? FileError, error.isOutOfSpace { return Reply(452, "4.3.1", "Error: insufficient system storage") }
+        return .notDurable
+    }
+
+    private func wallClockMicroseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec / 1000)
+    }
+}

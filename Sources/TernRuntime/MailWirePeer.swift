@@ -1,0 +1,56 @@
+// One end of a MailWire connection after the handshake: typed send and receive over an
+// NIOAsyncChannel of frames. Used by one task at a time.
+import MailCore
+import MailWire
+import NIOCore
+
+/// A MailWire connection's reader and writer.
+public final class MailWirePeer {
+    private var inbound: NIOAsyncChannelInboundStream<Frame>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    private var lastRequestID: UInt32 = 0
+
+    init(inbound: NIOAsyncChannelInboundStream<Frame>, outbound: NIOAsyncChannelOutboundWriter<Frame>) {
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
+    }
+
+    /// A fresh request id for a client's next request (HELLO is 0).
+    public func nextRequestID() -> UInt32 {
+        lastRequestID &+= 1
+        return lastRequestID
+    }
+
+    /// Sends one message.
+    public func send(_ message: Message, requestID: UInt32) async throws {
+        try await outbound.write(message.frame(requestID: requestID))
+    }
+
+    /// Sends content as CHUNK frames of at most `Frame.maximumChunk` octets.
+    public func sendContent(_ content: ByteBuffer, requestID: UInt32) async throws {
+        var remaining = content
+        while remaining.readableBytes > 0 {
+            let piece = remaining.readSlice(length: min(remaining.readableBytes, Frame.maximumChunk))!
+            try await outbound.write(Frame(type: .chunk, requestID: requestID, payload: piece))
+        }
+    }
+
+    /// The next message, `nil` at the end of the connection.
+    /// - Throws: `MailWireError` for bytes that are not MailWire v1.
+    public func receive() async throws -> (message: Message, requestID: UInt32)? {
+        guard let frame = try await inbound.next() else { return nil }
+        return (try Message(frame: frame), frame.requestID)
+    }
+
+    /// The next message, which must exist: end of connection is an error.
+    public func expect() async throws -> (message: Message, requestID: UInt32) {
+        guard let received = try await receive() else { throw MailWireClosed() }
+        return received
+    }
+}
+
+/// The peer closed the connection before the final answer of a request.
+public struct MailWireClosed: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the MailWire peer closed the connection" }
+}

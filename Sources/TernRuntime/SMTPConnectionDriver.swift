@@ -1,0 +1,168 @@
+// Drives one SMTP server session over a connection: feeds received bytes to the pure
+// `SMTPServerSession`, writes its replies (flushed when the input is used up, RFC 2920
+// §3.2) and performs its queue actions over MailWire to tern-mtad. The content streams
+// to the queue as it arrives; 250 comes only from tern-mtad's QUEUED.
+import Glibc
+import Logging
+import MailCore
+import MailWire
+import NIOCore
+import SMTP
+
+/// Serves one SMTP connection. Used by one task.
+final class SMTPConnectionDriver {
+    private var session: SMTPServerSession
+    private var input = ByteBuffer()
+    private var output = ByteBuffer()
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let queueSocket: String
+    private var logger: Logger
+    private var requestID: UInt32 = 0
+    /// Content octets sent to the queue in this transaction (COMMIT carries the total).
+    private var sentOctets: UInt64 = 0
+    private var envelope: Envelope?
+    private var closed = false
+
+    init(session: SMTPServerSession, inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queueSocket: String, logger: Logger) {
+        self.session = session
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
+        self.queueSocket = queueSocket
+        self.logger = logger
+    }
+
+    /// Runs the session until QUIT, a fatal error or the client's EOF.
+    func run() async throws {
+        try await perform(session.start(), wire: nil)
+        try await loop(wire: nil)
+    }
+
+    /// Feeds input to the session. With a wire, returns when the queue transaction ends.
+    private func loop(wire: MailWirePeer?) async throws {
+        while !closed {
+            if wire != nil && !session.isInQueueTransaction { return }
+            let actions = session.advance(&input)
+            if !actions.isEmpty {
+                try await perform(actions, wire: wire)
+                continue
+            }
+            try await flush()
+            if session.isClosed { return }
+            let received: ByteBuffer?
+            do { received = try await inbound.next() } catch { throw ClientLinkFailure(underlying: error) }
+            guard var more = received else {
+                closed = true
+                return
+            }
+            if input.readerIndex > 65_536 { input.discardReadBytes() }
+            input.writeBuffer(&more)
+        }
+    }
+
+    private func perform(_ actions: [SMTPServerAction], wire: MailWirePeer?) async throws {
+        for action in actions {
+            switch action {
+            case .reply(let reply):
+                output.writeString(reply.wireText)
+            case .flush:
+                try await flush()
+            case .close:
+                try await flush()
+                closed = true
+            case .openQueue(let envelope):
+                self.envelope = envelope
+                try await openQueue(envelope)
+            case .writeContent(let content):
+                guard let wire else { continue }
+                sentOctets += UInt64(content.readableBytes)
+                try await link { try await wire.sendContent(content, requestID: self.requestID) }
+            case .commitQueue:
+                guard let wire else { continue }
+                try await commit(sentOctets, wire: wire)
+            case .abortQueue:
+                guard let wire else { continue }
+                try await link {
+                    try await wire.send(.abort, requestID: self.requestID)
+                    _ = try await wire.expect()
+                }
+            }
+        }
+    }
+
+    /// Opens a MailWire connection for one message and runs the transaction inside it.
+    private func openQueue(_ envelope: Envelope) async throws {
+        do {
+            try await MailWireClient.withConnection(path: queueSocket, name: "tern-submitd") { wire in
+                self.requestID = wire.nextRequestID()
+                self.sentOctets = 0
+                let opened = try await link {
+                    try await wire.send(.enqueue(envelope), requestID: self.requestID)
+                    return try await wire.expect().message
+                }
+                switch opened {
+                case .queueID(let id):
+                    logger[metadataKey: "queue.id"] = "\(id)"
+                    try await perform(session.queueOpened(id, now: Int64(time(nil))), wire: wire)
+                    try await loop(wire: wire)
+                case .error(let reply):
+                    try await perform(session.queueFailed(reply), wire: nil)
+                default:
+                    throw QueueLinkFailure(underlying: MailWireError.unexpected(opened.type))
+                }
+            }
+        } catch let failure as QueueLinkFailure {
+            try await queueLost(failure.underlying)
+        } catch let error where !(error is ClientLinkFailure) && session.isInQueueTransaction {
+            // Connecting or the handshake failed: tern-mtad is not there.
+            try await queueLost(error)
+        }
+        logger[metadataKey: "queue.id"] = nil
+    }
+
+    private func commit(_ length: UInt64, wire: MailWirePeer) async throws {
+        let answer = try await link {
+            try await wire.send(.commit(length), requestID: self.requestID)
+            return try await wire.expect().message
+        }
+        switch answer {
+        case .queued(let id):
+            logger.info("message accepted", metadata: [
+                "mail.from": "\(envelope?.reversePath ?? "")",
+                "rcpt.to": "\(envelope?.recipients.joined(separator: ",") ?? "")",
+                "size": "\(length)",
+            ])
+            try await perform(session.queueCommitted(id), wire: nil)
+        case .error(let reply):
+            logger.warning("the queue refused the message", metadata: ["reply": "\(reply)"])
+            try await perform(session.queueFailed(reply), wire: nil)
+        default:
+            throw QueueLinkFailure(underlying: MailWireError.unexpected(answer.type))
+        }
+    }
+
+    /// The link to tern-mtad broke: the session refuses the message with 451 and goes on.
+    private func queueLost(_ error: any Error) async throws {
+        logger.warning("lost the queue manager during a transaction", metadata: ["error": "\(error)"])
+        try await perform(session.queueFailed(.queueUnavailable), wire: nil)
+    }
+
+    private func flush() async throws {
+        guard output.readableBytes > 0 else { return }
+        let pending = output
+        output = ByteBuffer()
+        do { try await outbound.write(pending) } catch { throw ClientLinkFailure(underlying: error) }
+    }
+
+    /// Runs a MailWire operation, marking its errors as the queue link's.
+    private func link<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw QueueLinkFailure(underlying: error) }
+    }
+}
+
+/// An error on the MailWire link to tern-mtad (not the client's fault).
+struct QueueLinkFailure: Error { let underlying: any Error }
+
+/// An error writing to the SMTP client: the session is over.
+struct ClientLinkFailure: Error { let underlying: any Error }

@@ -1,0 +1,20 @@
+// tern-deliverd: local delivery into Maildir mailboxes (`deliver` socket, MailWire), and
+// mailbox reads for mailctl, each caller identified by SO_PEERCRED.
+import Maildir
+import TernRuntime
+
+await Daemon.run(identifier: "tern-deliverd") { context, sockets, logger in
+    let requests = DeliveryRequests(
+        settings: MaildirSettings(mailRoot: context.paths.mailRoot, hostname: context.configuration.hostname),
+        logger: logger)
+    let listeners = try await Listeners.open(
+        "deliver", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.deliverSocket),
+        logger: logger, initializer: MailWireServer.configure)
+    let server = ConnectionServer(listeners: listeners) { connection in
+        let peerUID = await PeerCredentials.of(connection.channel)?.uid
+        await MailWireServer.serve(connection, name: "tern-deliverd", logger: logger) { message, id, peer in
+            try await requests.handle(message, requestID: id, peer: peer, peerUID: peerUID)
+        }
+    }
+    return ([server], "delivering to \(context.paths.mailRoot)")
+}

@@ -1,0 +1,17 @@
+// tern-submitd: the SMTP server (RFC 5321) on the `submit` (AF_UNIX) and `smtp` (TCP)
+// sockets; hands every message to tern-mtad and answers 250 only once it is durable.
+import TernRuntime
+
+await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
+    let activated = sockets.isSocketActivated
+    let local = try await Listeners.open(
+        "submit", from: sockets, fallback: activated ? nil : .unix(path: context.paths.submitSocket),
+        logger: logger, initializer: SMTPServer.configure)
+    let network = try await Listeners.open(
+        "smtp", from: sockets, fallback: activated ? nil : ListenAddress.tcp(context.configuration.smtpListen),
+        logger: logger, initializer: SMTPServer.configure)
+    let server = ConnectionServer(listeners: local + network) { connection in
+        await SMTPServer.serve(connection, context: context, logger: logger)
+    }
+    return ([server], "accepting SMTP on \(local.count + network.count) sockets")
+}
