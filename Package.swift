@@ -9,6 +9,9 @@ let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let cryptoExtras = Target.Dependency.product(name: "_CryptoExtras", package: "swift-crypto")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
@@ -25,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Plumbing.
@@ -38,7 +43,7 @@ let package = Package(
         .target(name: "Queue", dependencies: ["MailCore", "MailWire", "PosixFile", nio, logging]),
         .target(name: "Maildir", dependencies: ["MailCore", "PosixFile", nio]),
         // Sockets, listeners and lifecycle shared by the daemons and mailctl.
-        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "MailWire", "SMTP", "Systemd", nio, nioPosix, logging, lifecycle]),
+        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
         // One thin executable per job.
         .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
