@@ -8,6 +8,7 @@ import NIOCore
 struct IncomingContent: Sendable {
     private var scanner: HeaderScanner
     private let sizeLimit: UInt64
+    private let headerLimit: Int
     /// Fields to add at the end of the header section when missing (submission only).
     private let fixUps: [(name: String, field: String)]
     /// Content octets received from the client.
@@ -18,6 +19,7 @@ struct IncomingContent: Sendable {
     init(settings: SMTPServerSettings, queueID: QueueID, now: Int64) {
         scanner = HeaderScanner(limit: settings.headerSectionLimit)
         sizeLimit = settings.messageSizeLimit
+        headerLimit = settings.headerSectionLimit
         fixUps = settings.isLocalSubmission ? [
             ("date", "Date: \(InternetDate.format(unixSeconds: now))\r\n"),
             ("message-id", "Message-ID: <\(queueID).\(now)@\(settings.hostname)>\r\n"),
@@ -28,6 +30,7 @@ struct IncomingContent: Sendable {
     init(refusedWith reply: Reply) {
         scanner = HeaderScanner(limit: 0)
         sizeLimit = 0
+        headerLimit = 0
         fixUps = []
         refusal = reply
     }
@@ -41,9 +44,11 @@ struct IncomingContent: Sendable {
         if octets > sizeLimit { return refuse(.messageTooBig) }
         switch scanner.take(pieces) {
         case .holding: return ([], false)
-        case .tooLarge: return refuse(Reply(552, "5.3.4", "Error: message header section too big"))
+        case .tooLarge: return refuse(.headerTooBig)
         case .pass(let passed): return (passed, false)
-        case .completed(let header, let rest): return (withFixUps(header: header) + [rest], false)
+        case .completed(let header, let rest):
+            if header.readableBytes > headerLimit { return refuse(.headerTooBig) }
+            return (withFixUps(header: header) + [rest], false)
         }
     }
 
@@ -69,4 +74,8 @@ struct IncomingContent: Sendable {
         let added = fixUps.filter { !present.contains($0.name) }.map(\.field).joined()
         return added.isEmpty ? [header] : [header, ByteBuffer(string: added)]
     }
+}
+
+extension Reply {
+    static let headerTooBig = Reply(552, "5.3.4", "Error: message header section too big")
 }

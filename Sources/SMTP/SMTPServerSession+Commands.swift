@@ -6,28 +6,29 @@ import NIOCore
 
 extension SMTPServerSession {
     mutating func commandLine(_ input: inout ByteBuffer) -> [SMTPServerAction] {
-        let view = input.readableBytesView
-        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if view.count > settings.commandLineLimit {
-                input.moveReaderIndex(to: input.writerIndex)
+        guard let end = Self.endOfLine(in: input) else {
+            if input.readableBytes > settings.commandLineLimit {
+                input.moveReaderIndex(to: input.writerIndex - 1)
                 enter(.discardingLine(previous: Box(state)))
             }
             return []
         }
-        let lineLength = newline - view.startIndex + 1
-        var line = Array(view[view.startIndex..<newline])
-        input.moveReaderIndex(forwardBy: lineLength)
-        guard line.last == UInt8(ascii: "\r") else {
-            return countError(Reply(500, "5.5.2", "Error: bare <LF> received; lines end with <CR><LF>"))
-        }
-        line.removeLast()
+        let lineLength = end - input.readerIndex
+        let line = Array(input.readBytes(length: lineLength)!.dropLast(2))
         guard lineLength <= settings.commandLineLimit else { return countError(.lineTooLong) }
+        // Only CRLF ends a line; a bare CR or LF inside one refuses the whole line (RFC 5321 §2.3.8).
+        guard !line.contains(UInt8(ascii: "\n")), !line.contains(UInt8(ascii: "\r")) else {
+            return countError(Reply(500, "5.5.2", "Error: bare <CR> or <LF> in a command; lines end with <CR><LF>"))
+        }
         if case .authenticating(let greeting, let exchange) = state {
             return authResponse(String(decoding: line, as: UTF8.self), greeting, exchange)
         }
         switch SMTPCommand.parse(line) {
         case .failure(let error): return countError(error.reply)
-        case .success(let command): return handle(command)
+        case .success(let command):
+            let actions = handle(command)
+            if case .startingTLS = state { input.moveReaderIndex(to: input.writerIndex) }
+            return actions
         }
     }
 

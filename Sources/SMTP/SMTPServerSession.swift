@@ -102,21 +102,32 @@ public struct SMTPServerSession: Sendable {
         [.reply(Reply(220, "", "\(settings.hostname) ESMTP Tern")), .flush]
     }
 
-    /// Consumes input up to one unit of work (a command line, or a run of content).
+    /// Consumes input up to one unit of work that produces actions (a command line, or a
+    /// run of content).
     /// - Returns: the actions; empty when more input is needed or the session waits for
     ///   an answer (queue, TLS, credentials).
     public mutating func advance(_ input: inout ByteBuffer) -> [SMTPServerAction] {
+        while true {
+            let before = input.readerIndex
+            let actions = step(&input)
+            // Input consumed without a reply (a BDAT command, a discarded line): go on.
+            if !actions.isEmpty || input.readerIndex == before { return actions }
+        }
+    }
+
+    private mutating func step(_ input: inout ByteBuffer) -> [SMTPServerAction] {
         switch state {
         case .receivingData(let greeting, var reader, var content):
             return receiveData(&input, greeting, &reader, &content)
         case .receivingChunk(let greeting, var content, let remaining, let last, let queueOpen):
             return receiveChunk(&input, greeting, &content, remaining: remaining, last: last, queueOpen: queueOpen)
         case .discardingLine(let previous):
-            guard let end = input.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-                input.moveReaderIndex(to: input.writerIndex)
+            guard let end = Self.endOfLine(in: input) else {
+                // Keep a final CR: it may be the start of the CRLF that ends the line.
+                input.moveReaderIndex(to: max(input.readerIndex, input.writerIndex - 1))
                 return []
             }
-            input.moveReaderIndex(to: end + 1)
+            input.moveReaderIndex(to: end)
             enter(previous.state)
             return countError(.lineTooLong)
         case .startingTLS:
@@ -128,6 +139,17 @@ public struct SMTPServerSession: Sendable {
         case .connected, .ready, .transaction, .betweenChunks, .authenticating:
             return commandLine(&input)
         }
+    }
+
+    /// The index just after the first CRLF in `input` (a bare CR or LF is not a line end).
+    static func endOfLine(in input: ByteBuffer) -> Int? {
+        let view = input.readableBytesView
+        var index = view.startIndex
+        while let lf = view[index...].firstIndex(of: UInt8(ascii: "\n")) {
+            if lf > view.startIndex && view[lf - 1] == UInt8(ascii: "\r") { return lf + 1 }
+            index = lf + 1
+        }
+        return nil
     }
 
     /// The queue opened a transaction: prepend the Received field; invite DATA content
