@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "tern-mtad", targets: ["tern-mtad"]),
         .executable(name: "tern-deliverd", targets: ["tern-deliverd"]),
         .executable(name: "mailctl", targets: ["mailctl"]),
+        .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -49,6 +50,8 @@ let package = Package(
         .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "Maildir", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", nio, argumentParser]),
+        // libFuzzer target over the SMTP engine (scripts/fuzz); a corpus replayer otherwise.
+        .executableTarget(name: "smtp-fuzz", dependencies: ["SMTP", "MailCore", nio]),
         // Tests mirror sources.
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "MailWireTests", dependencies: ["MailWire", "MailCore", nio]),
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio]),
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
+        .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

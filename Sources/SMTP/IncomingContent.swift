@@ -45,7 +45,7 @@ struct IncomingContent: Sendable {
         switch scanner.take(pieces) {
         case .holding: return ([], false)
         case .tooLarge: return refuse(.headerTooBig)
-        case .pass(let passed): return (passed, false)
+        case .pass(let passed): return (passed.filter { $0.readableBytes > 0 }, false)
         case .completed(let header, let rest):
             if header.readableBytes > headerLimit { return refuse(.headerTooBig) }
             return (withFixUps(header: header) + [rest], false)

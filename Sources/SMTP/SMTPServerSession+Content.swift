@@ -22,6 +22,7 @@ extension SMTPServerSession {
     mutating func receiveChunk(_ input: inout ByteBuffer, _ greeting: Greeting, _ content: inout IncomingContent,
                                remaining: Int, last: Bool, queueOpen: Bool) -> [SMTPServerAction] {
         let count = min(remaining, input.readableBytes)
+        if count == 0 && remaining > 0 { return [] }
         let piece = input.readSlice(length: count)!
         let (write, refusedNow) = content.take([piece])
         var actions: [SMTPServerAction] = refusedNow && queueOpen ? [.abortQueue] : []
