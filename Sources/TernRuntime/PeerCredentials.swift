@@ -17,10 +17,11 @@ public struct PeerCredentials: Sendable {
         ).get()
     }
 
-    /// True for root and for the user this daemon runs as (the Tern daemons share one),
-    /// the only peers allowed to enqueue and deliver.
+    /// True for root, for the user this daemon runs as and for the `_tern` account
+    /// (tern-deliverd runs as root, the others as `_tern`): the only peers allowed to
+    /// enqueue and deliver.
     public static func isTernDaemon(uid: UInt32?) -> Bool {
         guard let uid else { return false }
-        return uid == 0 || uid == getuid()
+        return uid == 0 || uid == getuid() || uid == TernAccount.uid
     }
 }
