@@ -17,6 +17,12 @@ public struct Configuration: Sendable, Equatable {
     public var retryMaximum: Int = 3600
     /// `delivery_concurrency`: how many deliveries tern-mtad runs at once.
     public var deliveryConcurrency: Int = 4
+    /// `idle_timeout`: seconds a socket-activated daemon stays without work before it exits,
+    /// to be started again by its socket (tern-mtad: by its timer too); 0 = never.
+    public var idleTimeout: Int = 60
+    /// `queue_wakeup_interval`: tern-mtad stays running while a retry is due within this
+    /// many seconds; at most the `OnUnitInactiveSec=` of tern-mtad.timer.
+    public var queueWakeupInterval: Int = 300
     /// `smtp_listen`: `host:port` tern-submitd binds when not socket-activated.
     public var smtpListen: String = "127.0.0.1:25"
     /// `relay_networks`: client networks (CIDR) that may relay to any domain; the local
@@ -92,6 +98,8 @@ public struct Configuration: Sendable, Equatable {
             case "retry_minimum": configuration.retryMinimum = try number(Int.self)
             case "retry_maximum": configuration.retryMaximum = try number(Int.self)
             case "delivery_concurrency": configuration.deliveryConcurrency = try number(Int.self)
+            case "idle_timeout": configuration.idleTimeout = value == "0" ? 0 : try number(Int.self)
+            case "queue_wakeup_interval": configuration.queueWakeupInterval = try number(Int.self)
             case "smtp_listen": configuration.smtpListen = value
             case "relay_networks": configuration.relayNetworks = list(value)
             case "tls_certificate": configuration.tlsCertificate = value

@@ -21,9 +21,6 @@ public enum MailEvent: String, Sendable, CaseIterable {
     /// Every recipient is done; the queue file is gone.
     case removed
 
-    /// The logger metadata key that names the event kind (`EVENT` in the journal).
-    public static let metadataKey = "event"
-
     /// The journal catalog id (`MESSAGE_ID`): 128 bits in lower-case hex, minted once with
     /// `systemd-id128 new` and never changed.
     public var catalogID: String {

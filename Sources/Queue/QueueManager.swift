@@ -118,6 +118,7 @@ public actor QueueManager {
                 entry.lastReplies[index] = Reply(550, "5.4.4", "relaying to \(domain!) is not supported yet").description
                 logger.error("cannot relay to a remote domain yet", metadata: [
                     "queue.id": "\(entry.message.header.queueID)", "rcpt.to": "\(address)", "dsn.status": "5.4.4",
+                    "event": "\(MailEvent.bounced)",
                 ])
             }
         }
@@ -136,6 +137,7 @@ public actor QueueManager {
                 "queue.id": "\(id)", "rcpt.to": "\(entry.message.header.envelope.recipients[recipient])",
                 "dsn.status": "\(reply.enhanced)", "delay": "\(time - entry.message.header.arrival)",
                 "delivery.status": "\(status == .delivered ? "sent" : status == .bounced ? "bounced" : "deferred")",
+                "event": "\(MailEvent(outcome: status))", "relay": "tern-deliverd",
             ]
             switch status {
             case .delivered: logger.info("delivered", metadata: metadata)
@@ -146,7 +148,7 @@ public actor QueueManager {
         if entry.isFinished {
             entries[id] = nil
             await removeFile(id)
-            logger.info("removed from the queue", metadata: ["queue.id": "\(id)"])
+            logger.info("removed from the queue", metadata: ["queue.id": "\(id)", "event": "\(MailEvent.removed)"])
         } else {
             entries[id] = entry
         }

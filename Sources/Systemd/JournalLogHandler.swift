@@ -9,9 +9,15 @@ public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     private let identifier: String
+    private let catalog: [String: String]
 
-    /// - Parameter identifier: the `SYSLOG_IDENTIFIER` of every entry (`journalctl -t`).
-    public init(identifier: String) { self.identifier = identifier }
+    /// - Parameters:
+    ///   - identifier: the `SYSLOG_IDENTIFIER` of every entry (`journalctl -t`).
+    ///   - catalog: event kind (`event` metadata) → catalog `MESSAGE_ID` (`journalctl -x`).
+    public init(identifier: String, catalog: [String: String] = [:]) {
+        self.identifier = identifier
+        self.catalog = catalog
+    }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -20,7 +26,7 @@ public struct JournalLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        Self.send(JournalFields.fields(for: event, metadata: merged, identifier: identifier))
+        Self.send(JournalFields.fields(for: event, metadata: merged, identifier: identifier, catalog: catalog))
     }
 
     /// Builds one contiguous buffer of `KEY=value` entries and points one iovec at each.

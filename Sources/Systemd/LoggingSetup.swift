@@ -7,11 +7,12 @@ public enum LoggingSetup {
     /// - Parameters:
     ///   - identifier: the program name, used as `SYSLOG_IDENTIFIER` and log label.
     ///   - level: the lowest level written; `TERN_LOG_LEVEL` overrides it.
-    public static func bootstrap(identifier: String, level: Logger.Level = .info) {
+    ///   - catalog: event kind → catalog `MESSAGE_ID` for journal entries.
+    public static func bootstrap(identifier: String, level: Logger.Level = .info, catalog: [String: String] = [:]) {
         let configured = ProcessEnvironment.value("TERN_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? level
         if JournalLogHandler.stderrIsJournal {
             LoggingSystem.bootstrap { _ in
-                var handler = JournalLogHandler(identifier: identifier)
+                var handler = JournalLogHandler(identifier: identifier, catalog: catalog)
                 handler.logLevel = configured
                 return handler
             }

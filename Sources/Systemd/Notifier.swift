@@ -12,8 +12,23 @@ public struct Notifier: Sendable {
     /// A one-line status shown by `systemctl status`.
     public func status(_ text: String) { send(["STATUS=\(text)"]) }
 
-    /// Graceful shutdown has begun.
-    public func stopping() { send(["STOPPING=1"]) }
+    /// Graceful shutdown has begun; `status` says why.
+    public func stopping(status: String? = nil) { send(["STOPPING=1"] + (status.map { ["STATUS=\($0)"] } ?? [])) }
+
+    /// The keep-alive `WatchdogSec=` asks for, with the current status in the same datagram.
+    public func watchdog(status: String) { send(["WATCHDOG=1", "STATUS=\(status)"]) }
+
+    /// The `WatchdogSec=` interval systemd expects pings within (sd_watchdog_enabled(3)),
+    /// nil when the watchdog is off or meant for another process.
+    public static var watchdogInterval: Duration? {
+        var microseconds: UInt64 = 0
+        guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
+        return .microseconds(Int64(microseconds))
+    }
+
+    /// True when a service manager listens (`$NOTIFY_SOCKET`): it restarts the daemon
+    /// through its sockets, so the daemon may exit when idle.
+    public static var isSupervised: Bool { ProcessEnvironment.value("NOTIFY_SOCKET") != nil }
 
     /// Sends newline-separated assignments in one datagram, so systemd sees them together.
     private func send(_ assignments: [String]) {

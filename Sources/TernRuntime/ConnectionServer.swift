@@ -1,38 +1,57 @@
 // Serves every connection of some listeners, each in its own child task, until graceful
-// shutdown (SIGTERM) stops the accepting; connections in progress finish.
+// shutdown (SIGTERM, or the daemon going idle) stops the accepting; connections in
+// progress finish. The listening descriptors are closed at once: systemd keeps its own
+// copy, so clients that connect meanwhile wait in the backlog for the next start.
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Systemd
 
 /// A swift-service-lifecycle service accepting connections.
-public struct ConnectionServer<Connection: Sendable>: Service {
+public struct ConnectionServer<Connection: Sendable>: Service, ActivityReporting {
     private let listeners: [Listener<Connection>]
     private let handler: @Sendable (Connection) async -> Void
+    private let counter: ConnectionCounter
 
-    /// - Parameter handler: serves one connection; it owns the connection's lifetime.
-    public init(listeners: [Listener<Connection>], handler: @escaping @Sendable (Connection) async -> Void) {
+    /// - Parameters:
+    ///   - noun: what one connection is called in `STATUS=`, singular (`SMTP session`).
+    ///   - handler: serves one connection; it owns the connection's lifetime.
+    public init(listeners: [Listener<Connection>], noun: String = "connection",
+                handler: @escaping @Sendable (Connection) async -> Void) {
         self.listeners = listeners
         self.handler = handler
+        counter = ConnectionCounter(noun: noun)
     }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 for listener in listeners {
-                    group.addTask {
-                        try await listener.executeThenClose { inbound in
-                            try await withThrowingDiscardingTaskGroup { connections in
-                                for try await connection in inbound.cancelOnGracefulShutdown() {
-                                    connections.addTask { await handler(connection) }
-                                }
-                            }
-                        }
-                    }
+                    group.addTask { try await serve(listener) }
                 }
             }
         } onGracefulShutdown: {
-            Notifier().stopping()
+            for listener in listeners { listener.channel.close(promise: nil) }
         }
     }
+
+    private func serve(_ listener: Listener<Connection>) async throws {
+        try await listener.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { connections in
+                do {
+                    for try await connection in inbound {
+                        counter.opened()
+                        connections.addTask {
+                            await handler(connection)
+                            counter.closed()
+                        }
+                    }
+                } catch {
+                    // Closing the listener for shutdown may end the stream with an error.
+                    if !Task.isShuttingDownGracefully { throw error }
+                }
+            }
+        }
+    }
+
+    public func activity() async -> Activity { counter.activity }
 }

@@ -1,6 +1,7 @@
-// The life of every Tern daemon: logging, configuration, sockets from systemd (or bound
-// here), READY=1 once serving, graceful shutdown on SIGTERM (STOPPING=1), and an exit
-// status systemd understands when start-up fails.
+// The life of every Tern daemon: logging (the journal, with a catalog MESSAGE_ID per
+// mail event), configuration, sockets from systemd (or bound here), READY=1 once serving,
+// STATUS= and WATCHDOG=1 while running (`Heartbeat`), graceful shutdown on SIGTERM or when
+// idle (STOPPING=1), and an exit status systemd understands when start-up fails.
 import Glibc
 import Logging
 import MailCore
@@ -9,15 +10,21 @@ import ServiceLifecycle
 import Systemd
 
 public enum Daemon {
-    /// Runs a daemon until SIGTERM or SIGINT.
+    /// Longest wait for connections in progress after SIGTERM, below the units'
+    /// `TimeoutStopSec=30s`; what is left then is cancelled.
+    static let gracefulShutdownLimit = Duration.seconds(20)
+
+    /// Runs a daemon until SIGTERM or SIGINT, or until it has been idle for `idle_timeout`
+    /// when a service manager can start it again.
     /// - Parameters:
     ///   - identifier: the program name (`SYSLOG_IDENTIFIER`).
-    ///   - setup: opens the listeners and builds the services; READY=1 is sent after it returns.
+    ///   - setup: opens the listeners and builds the services; READY=1 is sent once they
+    ///     run. Services that are `ActivityReporting` feed `STATUS=` and the idle decision.
     /// - Returns: never; exits 0 after a graceful stop, 78 (EX_CONFIG) for a bad
     ///   configuration, 71 (EX_OSERR) when the sockets cannot be opened.
     public static func run(identifier: String,
                            setup: (DaemonContext, ListenSockets, Logger) async throws -> (services: [any Service], status: String)) async -> Never {
-        LoggingSetup.bootstrap(identifier: identifier)
+        LoggingSetup.bootstrap(identifier: identifier, catalog: MailEvent.catalog)
         let logger = Logger(label: identifier)
         let context: DaemonContext
         do {
@@ -30,13 +37,27 @@ public enum Daemon {
             let sockets = try ListenSockets.fromEnvironment()
             if !sockets.isSocketActivated { try FileSystem.makeDirectories(context.paths.socketDirectory, mode: 0o755) }
             let (services, status) = try await setup(context, sockets, logger)
-            Notifier().ready(status: status)
-            logger.info("ready", metadata: ["status": "\(status)"])
-            try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+            let heartbeat = Heartbeat(
+                parts: services.compactMap { $0 as? any ActivityReporting }, readyStatus: status,
+                idlePolicy: idlePolicy(context.configuration, exits: sockets.isSocketActivated && Notifier.isSupervised),
+                logger: logger)
+            var configuration = ServiceGroupConfiguration(
+                services: services.map { .init(service: $0) }
+                    + [.init(service: heartbeat, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration.maximumGracefulShutdownDuration = gracefulShutdownLimit
+            try await ServiceGroup(configuration: configuration).run()
             exit(0)
         } catch {
             logger.critical("daemon failed", metadata: ["error": "\(error)"])
             exit(71)
         }
+    }
+
+    /// Idle exit only where something starts the daemon again: socket activation under a
+    /// service manager (`systemd-socket-activate` starts a daemon once and is gone).
+    static func idlePolicy(_ configuration: Configuration, exits: Bool) -> IdlePolicy {
+        IdlePolicy(timeout: exits && configuration.idleTimeout > 0 ? .seconds(configuration.idleTimeout) : nil,
+                   wakeupInterval: Int64(configuration.queueWakeupInterval))
     }
 }

@@ -60,10 +60,12 @@ public struct DeliveryRequests: Sendable {
                     guard total == received else { throw MailWireError.malformedPayload(.end) }
                     let replies = try await executor.run { delivery.finish() }
                     for (recipient, reply) in zip(request.recipients, replies) {
-                        logger.info("maildir delivery", metadata: [
+                        var metadata: Logger.Metadata = [
                             "queue.id": "\(request.queueID)", "rcpt.to": "\(recipient)", "dsn.status": "\(reply.enhanced)",
-                            "reply": "\(reply)",
-                        ])
+                            "reply": "\(reply)", "mail.from": "\(request.reversePath)",
+                        ]
+                        if reply.replyClass == 2 { metadata["event"] = "\(MailEvent.stored)" }
+                        logger.info("maildir delivery", metadata: metadata)
                     }
                     try await peer.send(.delivered(replies), requestID: requestID)
                     return

@@ -99,6 +99,7 @@ public struct MTARequests: Sendable {
         }
         let envelope = incoming.header.envelope
         logger.info("queued", metadata: [
+            "event": "\(MailEvent.queued)", "rcpt.to": "\(envelope.recipients.joined(separator: ","))",
             "mail.from": "\(envelope.reversePath)", "rcpt.count": "\(envelope.recipients.count)",
             "size": "\(incoming.contentLength)",
         ])

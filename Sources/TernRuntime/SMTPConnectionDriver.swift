@@ -29,10 +29,13 @@ final class SMTPConnectionDriver {
     /// Set once TLS is active: input that did not come through TLS is dropped.
     private var requireSecure = false
     private let executor = BlockingExecutor()
+    /// Graceful shutdown: a transaction in progress finishes, then 421.
+    private let drain: SMTPDrain
 
     init(session: SMTPServerSession, inbound: NIOAsyncChannelInboundStream<SMTPInbound>,
          outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queueSocket: String, logger: Logger,
-         startTLS: (@Sendable (ByteBuffer) async throws -> Void)?, credentials: SMTPCredentials?) {
+         startTLS: (@Sendable (ByteBuffer) async throws -> Void)?, credentials: SMTPCredentials?, drain: SMTPDrain) {
+        self.drain = drain
         self.startTLS = startTLS
         self.credentials = credentials
         self.session = session
@@ -117,6 +120,11 @@ final class SMTPConnectionDriver {
 
     /// Opens a MailWire connection for one message and runs the transaction inside it.
     private func openQueue(_ envelope: Envelope) async throws {
+        guard drain.beginTransaction() else {
+            // The shutdown handler already sent 421 and closed the connection.
+            closed = true
+            return
+        }
         do {
             try await MailWireClient.withConnection(path: queueSocket, name: "tern-submitd") { wire in
                 self.requestID = wire.nextRequestID()
@@ -143,6 +151,11 @@ final class SMTPConnectionDriver {
             try await queueLost(error)
         }
         logger[metadataKey: "queue.id"] = nil
+        if drain.endTransaction() {
+            output.writeString(drain.reply.wireText)
+            try await flush()
+            closed = true
+        }
     }
 
     private func commit(_ length: UInt64, wire: MailWirePeer) async throws {
@@ -153,6 +166,7 @@ final class SMTPConnectionDriver {
         switch answer {
         case .queued(let id):
             logger.info("message accepted", metadata: [
+                "event": "\(MailEvent.received)",
                 "mail.from": "\(envelope?.reversePath ?? "")",
                 "rcpt.to": "\(envelope?.recipients.joined(separator: ",") ?? "")",
                 "size": "\(length)",

@@ -6,6 +6,7 @@ import MailCore
 import NIOCore
 import NIOSSL
 import PosixFile
+import ServiceLifecycle
 import SMTP
 
 /// What every SMTP connection of this daemon shares.
@@ -56,6 +57,7 @@ public struct SMTPServer: Sendable {
         var logger = logger
         let client = await Self.describePeer(channel)
         logger[metadataKey: "smtp.client"] = "\(client)"
+        if clientIP == nil, let uid = await PeerCredentials.of(channel)?.uid { logger[metadataKey: "peer.uid"] = "\(uid)" }
         let configuration = context.configuration
         guard limiter.acquire(client: clientIP) else {
             logger.warning("refused a connection over the connection limit")
@@ -88,12 +90,19 @@ public struct SMTPServer: Sendable {
         let session = SMTPServerSession(settings: settings)
         let queueSocket = context.paths.queueSocket
         let credentials = credentials
+        let drain = SMTPDrain(hostname: configuration.hostname)
         do {
-            try await connection.executeThenClose { inbound, outbound in
-                let driver = SMTPConnectionDriver(
-                    session: session, inbound: inbound, outbound: outbound, queueSocket: queueSocket, logger: logger,
-                    startTLS: startTLS, credentials: credentials)
-                try await driver.run()
+            try await withGracefulShutdownHandler {
+                try await connection.executeThenClose { inbound, outbound in
+                    let driver = SMTPConnectionDriver(
+                        session: session, inbound: inbound, outbound: outbound, queueSocket: queueSocket, logger: logger,
+                        startTLS: startTLS, credentials: credentials, drain: drain)
+                    try await driver.run()
+                }
+            } onGracefulShutdown: {
+                guard drain.shutdown() else { return }
+                channel.writeAndFlush(ByteBuffer(string: drain.reply.wireText), promise: nil)
+                channel.close(promise: nil)
             }
         } catch {
             logger.debug("SMTP connection ended", metadata: ["error": "\(error)"])

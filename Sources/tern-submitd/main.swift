@@ -11,6 +11,6 @@ await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
     let network = try await Listeners.open(
         "smtp", from: sockets, fallback: activated ? nil : ListenAddress.tcp(context.configuration.smtpListen),
         logger: logger, initializer: smtp.configure)
-    let server = ConnectionServer(listeners: local + network) { connection in await smtp.serve(connection) }
+    let server = ConnectionServer(listeners: local + network, noun: "SMTP session") { connection in await smtp.serve(connection) }
     return ([server], "accepting SMTP on \(local.count + network.count) sockets")
 }

@@ -34,6 +34,10 @@ def test_sysusers_creates_the_tern_account(tmp_path):
 
 @needs_systemd
 def test_tmpfiles_creates_the_mail_spool(tmp_path):
+    # --root resolves user and group names in the root's own /etc.
+    (tmp_path / "etc").mkdir()
+    for name in ("passwd", "group"):
+        shutil.copy(f"/etc/{name}", tmp_path / "etc" / name)
     subprocess.run(["systemd-tmpfiles", f"--root={tmp_path}", "--create", str(UNITS / "tmpfiles.d" / "tern.conf")],
                    check=True)
     assert oct((tmp_path / "var" / "mail").stat().st_mode & 0o7777) == "0o2775"
