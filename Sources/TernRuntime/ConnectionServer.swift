@@ -15,7 +15,7 @@ public struct ConnectionServer<Connection: Sendable>: Service, ActivityReporting
     /// - Parameters:
     ///   - noun: what one connection is called in `STATUS=`, singular (`SMTP session`).
     ///   - handler: serves one connection; it owns the connection's lifetime.
-    public init(listeners: [Listener<Connection>], noun: String = "connection",
+    public init(listeners: [Listener<Connection>], noun: String = "MailWire connection",
                 handler: @escaping @Sendable (Connection) async -> Void) {
         self.listeners = listeners
         self.handler = handler

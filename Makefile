@@ -1,0 +1,76 @@
+# Tern: build, install and uninstall (GNU make).
+#
+#   make                 release binaries with the Swift runtime linked in statically
+#                        (in .build-static), so they run where no toolchain is installed
+#   make install         binaries, units, sysusers.d, tmpfiles.d, journal catalog and a
+#                        default /etc/tern/tern.conf (kept when present); on a running
+#                        systemd without DESTDIR it also creates the _tern account and
+#                        /var/mail, updates the catalog and reloads systemd
+#   make uninstall       removes what install put there; keeps /etc/tern and the queue
+#
+# PREFIX (default /usr/local) and DESTDIR work as usual; BUILT names a directory of
+# binaries built otherwise (the tests install `swift build`'s debug ones with it).
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/tern
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+DOCDIR ?= $(PREFIX)/share/doc/tern
+SCRATCH ?= .build-static
+BUILT ?= $(SCRATCH)/release
+
+DAEMONS := tern-submitd tern-mtad tern-deliverd
+UNITS := $(notdir $(wildcard units/*.socket units/*.service units/*.timer units/*.target))
+# Install steps that act on the running system, only for a real (DESTDIR-less) install.
+LIVE := $(if $(DESTDIR),,$(shell test -d /run/systemd/system && echo yes))
+
+.PHONY: all build install uninstall
+
+all: build
+
+build:
+	swift build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+
+install:
+	@for p in $(DAEMONS) mailctl; do \
+	  test -x "$(BUILT)/$$p" || { echo "make install: $(BUILT)/$$p is missing; run make first" >&2; exit 1; }; \
+	done
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	  $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/tern
+	install -m 0755 $(addprefix $(BUILT)/,$(DAEMONS)) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(BUILT)/mailctl $(DESTDIR)$(BINDIR)/
+	for unit in $(UNITS); do \
+	  sed -e 's|/usr/local/libexec/tern|$(LIBEXECDIR)|g' -e 's|/usr/local/share/doc/tern|$(DOCDIR)|g' \
+	    units/$$unit > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
+	done
+	install -m 0644 units/sysusers.d/tern.conf $(DESTDIR)$(SYSUSERSDIR)/tern.conf
+	install -m 0644 units/tmpfiles.d/tern.conf $(DESTDIR)$(TMPFILESDIR)/tern.conf
+	install -m 0644 units/tern.catalog $(DESTDIR)$(CATALOGDIR)/tern.catalog
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	test -e $(DESTDIR)$(SYSCONFDIR)/tern/tern.conf || install -m 0644 config/tern.conf $(DESTDIR)$(SYSCONFDIR)/tern/tern.conf
+ifeq ($(LIVE),yes)
+	systemd-sysusers $(SYSUSERSDIR)/tern.conf
+	systemd-tmpfiles --create $(TMPFILESDIR)/tern.conf
+	journalctl --update-catalog
+	systemctl daemon-reload
+	@echo "Tern installed; start it with: systemctl enable --now tern.target"
+endif
+
+uninstall:
+ifeq ($(LIVE),yes)
+	-systemctl disable --now tern.target $(UNITS)
+endif
+	rm -f $(addprefix $(DESTDIR)$(LIBEXECDIR)/,$(DAEMONS)) $(DESTDIR)$(BINDIR)/mailctl
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/tern.conf $(DESTDIR)$(TMPFILESDIR)/tern.conf $(DESTDIR)$(CATALOGDIR)/tern.catalog
+	rm -f $(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+ifeq ($(LIVE),yes)
+	journalctl --update-catalog
+	systemctl daemon-reload
+	@echo "Tern removed; /etc/tern, the queue in /var/lib/tern and the _tern account are kept"
+endif
