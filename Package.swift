@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "Maildir", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
-        .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", nio, argumentParser]),
+        .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", "PosixFile", nio, argumentParser]),
         // libFuzzer target over the SMTP engine (scripts/fuzz); a corpus replayer otherwise.
         .executableTarget(name: "smtp-fuzz", dependencies: ["SMTP", "MailCore", nio]),
         // Tests mirror sources.

@@ -39,3 +39,16 @@ extension InternetDate {
         return "\(parts[0].dropLast()) \(parts[2]) \(day) \(parts[4])"
     }
 }
+
+extension InternetDate {
+    /// `2026-11-29 16:52:26.123` (UTC, milliseconds): the time column of `mailctl log`.
+    public static func timestamp(unixMicroseconds: UInt64) -> String {
+        let seconds = Int64(unixMicroseconds / 1_000_000)
+        let dayNumber = seconds / 86_400
+        let secondOfDay = seconds - dayNumber * 86_400
+        let (year, month, day) = civil(fromDays: dayNumber)
+        let millis = Int64(unixMicroseconds / 1000 % 1000)
+        return "\(year)-\(two(Int64(month)))-\(two(Int64(day))) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60))"
+            + ":\(two(secondOfDay % 60)).\(millis < 10 ? "00" : millis < 100 ? "0" : "")\(millis)"
+    }
+}

@@ -6,6 +6,7 @@ import TernRuntime
 enum Exit {
     static let usage = ExitCode(64)
     static let dataError = ExitCode(65)
+    static let noInput = ExitCode(66)
     static let noUser = ExitCode(67)
     static let unavailable = ExitCode(69)
     static let software = ExitCode(70)
