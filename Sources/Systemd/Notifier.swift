@@ -26,9 +26,10 @@ public struct Notifier: Sendable {
         return .microseconds(Int64(microseconds))
     }
 
-    /// True when a service manager listens (`$NOTIFY_SOCKET`): it restarts the daemon
-    /// through its sockets, so the daemon may exit when idle.
-    public static var isSupervised: Bool { ProcessEnvironment.value("NOTIFY_SOCKET") != nil }
+    /// True when systemd runs this process as a service (`$INVOCATION_ID`): it starts the
+    /// daemon again through its sockets, so the daemon may exit when idle.
+    /// `systemd-socket-activate` starts a daemon once and is gone, and sets no such id.
+    public static var isSystemdService: Bool { ProcessEnvironment.value("INVOCATION_ID") != nil }
 
     /// Sends newline-separated assignments in one datagram, so systemd sees them together.
     private func send(_ assignments: [String]) {

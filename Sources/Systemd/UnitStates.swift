@@ -17,12 +17,11 @@ public struct UnitState: Sendable, Equatable {
 public enum UnitStates {
     private static let manager = "org.freedesktop.systemd1"
 
-    /// The states of `units` (full names, e.g. `tern-mtad.service`) from the system bus.
-    /// - Throws: `SystemdError` when the bus cannot be reached or a property read fails.
+    /// The states of `units` (full names, e.g. `tern-mtad.service`) from the system bus,
+    /// or for root without a bus daemon from systemd's private socket.
+    /// - Throws: `SystemdError` when neither can be reached or a property read fails.
     public static func query(_ units: [String]) throws(SystemdError) -> [String: UnitState] {
-        var handle: OpaquePointer?
-        let opened = sd_bus_open_system(&handle)
-        guard opened >= 0, let bus = handle else { throw SystemdError(call: "sd_bus_open_system", errno: -opened) }
+        let bus = try connect()
         defer { sd_bus_flush_close_unref(bus) }
         var states: [String: UnitState] = [:]
         for unit in units {
@@ -38,6 +37,22 @@ public enum UnitStates {
                 statusText: unit.hasSuffix(".service") ? try property(bus, path, "org.freedesktop.systemd1.Service", "StatusText") : "")
         }
         return states
+    }
+
+    private static func connect() throws(SystemdError) -> OpaquePointer {
+        var handle: OpaquePointer?
+        let opened = sd_bus_open_system(&handle)
+        if opened >= 0, let handle { return handle }
+        guard getuid() == 0 else { throw SystemdError(call: "sd_bus_open_system", errno: -opened) }
+        // systemctl does the same: root talks to PID 1 directly.
+        let created = sd_bus_new(&handle)
+        guard created >= 0, let bus = handle else { throw SystemdError(call: "sd_bus_new", errno: -created) }
+        let started = sd_bus_set_address(bus, "unix:path=/run/systemd/private") >= 0 ? sd_bus_start(bus) : -EINVAL
+        guard started >= 0 else {
+            sd_bus_flush_close_unref(bus)
+            throw SystemdError(call: "sd_bus_start(/run/systemd/private)", errno: -started)
+        }
+        return bus
     }
 
     private static func property(_ bus: OpaquePointer, _ path: String, _ interface: String, _ member: String) throws(SystemdError) -> String {

@@ -39,7 +39,7 @@ public enum Daemon {
             let (services, status) = try await setup(context, sockets, logger)
             let heartbeat = Heartbeat(
                 parts: services.compactMap { $0 as? any ActivityReporting }, readyStatus: status,
-                idlePolicy: idlePolicy(context.configuration, exits: sockets.isSocketActivated && Notifier.isSupervised),
+                idlePolicy: idlePolicy(context.configuration, exits: sockets.isSocketActivated && Notifier.isSystemdService),
                 logger: logger)
             var configuration = ServiceGroupConfiguration(
                 services: services.map { .init(service: $0) }
@@ -54,8 +54,8 @@ public enum Daemon {
         }
     }
 
-    /// Idle exit only where something starts the daemon again: socket activation under a
-    /// service manager (`systemd-socket-activate` starts a daemon once and is gone).
+    /// Idle exit only where something starts the daemon again: socket activation of a
+    /// systemd service.
     static func idlePolicy(_ configuration: Configuration, exits: Bool) -> IdlePolicy {
         IdlePolicy(timeout: exits && configuration.idleTimeout > 0 ? .seconds(configuration.idleTimeout) : nil,
                    wakeupInterval: Int64(configuration.queueWakeupInterval))

@@ -31,7 +31,8 @@ public struct Heartbeat: Service {
 
     public func run() async throws {
         let watchdog = Notifier.watchdogInterval
-        // Pings at half WatchdogSec=; the status is refreshed at least every 2 s.
+        // One tick at most every 2 s and at most half WatchdogSec= apart: each refreshes the
+        // status and, with a watchdog, pings it.
         let interval = min(watchdog.map { $0 / 2 } ?? .seconds(2), .seconds(2))
         notifier.ready(status: readyStatus)
         logger.info("ready", metadata: ["status": "\(readyStatus)"])
