@@ -37,14 +37,16 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "Systemd", dependencies: ["CSystemd", logging]),
         .target(name: "PosixFile"),
+        .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
         // Mail knowledge, no I/O beyond files.
         .target(name: "MailCore"),
         .target(name: "MailWire", dependencies: ["MailCore", nio]),
         .target(name: "SMTP", dependencies: ["MailCore", nio]),
         .target(name: "Queue", dependencies: ["MailCore", "MailWire", "PosixFile", nio, logging]),
         .target(name: "Maildir", dependencies: ["MailCore", "PosixFile", nio]),
+        .target(name: "Relay", dependencies: ["MailCore", "SMTP", "CResolv"]),
         // Sockets, listeners and lifecycle shared by the daemons and mailctl.
-        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
+        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "Relay", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
         // One thin executable per job.
         .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
         .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "MailCore", "SMTP"]),
     ],
     swiftLanguageModes: [.v6]
 )
