@@ -17,11 +17,15 @@ public struct Envelope: Sendable, Hashable {
     public var bodyType: BodyType
     /// The `SIZE=` parameter of MAIL in octets, 0 when not declared (RFC 1870).
     public var declaredSize: UInt64
+    /// NOTIFY, RET and ENVID (RFC 3461); kept in the queue file, not carried by ENQUEUE yet.
+    public var dsn: DSNOptions
 
-    public init(reversePath: String, recipients: [String], bodyType: BodyType = .sevenBit, declaredSize: UInt64 = 0) {
+    public init(reversePath: String, recipients: [String], bodyType: BodyType = .sevenBit, declaredSize: UInt64 = 0,
+                dsn: DSNOptions = DSNOptions()) {
         self.reversePath = reversePath
         self.recipients = recipients
         self.bodyType = bodyType
         self.declaredSize = declaredSize
+        self.dsn = dsn
     }
 }

@@ -18,6 +18,8 @@ extension Reply {
     public static let tooManyRecipients = Reply(452, "4.5.3", "Error: too many recipients")
     public static let messageTooBig = Reply(552, "5.3.4", "Error: message file too big")
     public static let notDurable = Reply(451, "4.3.0", "Error: queue file write error")
+    /// The queue file system is (nearly) full (RFC 3463 §3.4: mail system full).
+    public static let queueFull = Reply(452, "4.3.1", "Error: insufficient system storage")
     public static let queueUnavailable = Reply(451, "4.3.0", "Error: queue manager unavailable, try again later")
     public static let protocolViolation = Reply(554, "5.3.5", "Error: peer violated the MailWire protocol")
 
