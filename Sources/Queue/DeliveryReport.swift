@@ -108,7 +108,9 @@ public struct DeliveryReport: Sendable {
     }
 
     private func fields(for recipient: Recipient) -> [String] {
-        let status = recipient.reply.enhanced.isEmpty ? (kind == .failed ? "5.0.0" : "4.0.0") : recipient.reply.enhanced
+        // RFC 3464 §2.3.4: a failed recipient's status is 5.X.X, a delayed one's 4.X.X.
+        let detail = recipient.reply.enhanced.isEmpty ? ".0.0" : String(recipient.reply.enhanced.dropFirst())
+        let status = (kind == .failed ? "5" : "4") + detail
         var fields = [
             "Final-Recipient: rfc822; \(Self.ascii(recipient.address))",
             "Action: \(kind == .failed ? "failed" : "delayed")",
