@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "MailWireTests", dependencies: ["MailWire", "MailCore", nio]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "MailCore", nio]),
-        .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio]),
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio, logging], exclude: ["Golden"]),
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
     ],

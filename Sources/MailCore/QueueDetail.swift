@@ -5,11 +5,12 @@ public struct QueueDetail: Sendable, Hashable {
     public var summary: QueueSummary
     /// `ENVID` (RFC 3461 §4.4), empty when not given.
     public var envelopeID: String
-    public var returnContent: ReturnContent
+    /// `RET` (RFC 3461 §4.3), nil when not given.
+    public var returnContent: DSNReturn?
     /// The message's header section as stored (at most 64 KiB).
     public var headers: String
 
-    public init(summary: QueueSummary, envelopeID: String, returnContent: ReturnContent, headers: String) {
+    public init(summary: QueueSummary, envelopeID: String, returnContent: DSNReturn?, headers: String) {
         self.summary = summary
         self.envelopeID = envelopeID
         self.returnContent = returnContent

@@ -35,7 +35,21 @@ extension Message {
             let reversePath = try reader.bytes()
             let recipients = try reader.list(count: Int(try reader.integer(UInt16.self))) { (r: inout PayloadReader) throws(MailWireError) in try r.bytes() }
             guard let body = BodyType(rawValue: try reader.integer()) else { throw .malformedPayload(type) }
-            self = .enqueue(Envelope(reversePath: reversePath, recipients: recipients, bodyType: body, declaredSize: try reader.integer()))
+            var envelope = Envelope(reversePath: reversePath, recipients: recipients, bodyType: body, declaredSize: try reader.integer())
+            let flags: UInt8 = try reader.integer()
+            guard flags <= 1 else { throw .malformedPayload(type) }
+            envelope.smtpUTF8 = flags == 1
+            let ret: UInt8 = try reader.integer()
+            guard ret <= 2 else { throw .malformedPayload(type) }
+            envelope.dsnReturn = DSNReturn(rawValue: ret)
+            envelope.envelopeID = try reader.bytes()
+            envelope.recipientDSN = try reader.list(count: Int(try reader.integer(UInt16.self))) { (r: inout PayloadReader) throws(MailWireError) in
+                let notify = DSNNotify(rawValue: try r.integer())
+                guard notify.rawValue <= 15, !(notify.contains(.never) && notify != .never) else { throw .malformedPayload(.enqueue) }
+                return RecipientDSN(notify: notify, originalRecipient: try r.bytes())
+            }
+            guard envelope.recipientDSN.isEmpty || envelope.recipientDSN.count == recipients.count else { throw .malformedPayload(type) }
+            self = .enqueue(envelope)
         case .queueID:
             self = .queueID(try queueID())
         case .commit:
@@ -71,7 +85,9 @@ extension Message {
         case .queueDetail:
             let summary = try reader.queueEntry()
             let envelopeID = try reader.bytes()
-            guard let ret = ReturnContent(rawValue: try reader.integer()) else { throw .malformedPayload(type) }
+            let rawReturn: UInt8 = try reader.integer()
+            guard rawReturn <= 2 else { throw .malformedPayload(type) }
+            let ret = DSNReturn(rawValue: rawReturn)
             self = .queueDetail(QueueDetail(summary: summary, envelopeID: envelopeID, returnContent: ret, headers: try reader.bytes()))
         case .queueControl:
             guard let action = QueueAction(rawValue: try reader.integer()) else { throw .malformedPayload(type) }

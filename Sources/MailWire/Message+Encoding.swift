@@ -33,6 +33,13 @@ extension Message {
             writeList(envelope.recipients, into: &out) { $0.writeField($1) }
             out.writeInteger(envelope.bodyType.rawValue)
             out.writeInteger(envelope.declaredSize)
+            out.writeInteger(UInt8(envelope.smtpUTF8 ? 1 : 0))
+            out.writeInteger(envelope.dsnReturn?.rawValue ?? 0)
+            out.writeField(envelope.envelopeID)
+            writeList(envelope.recipientDSN, into: &out) { out, dsn in
+                out.writeInteger(dsn.notify.rawValue)
+                out.writeField(dsn.originalRecipient)
+            }
         case .queueID(let id), .queued(let id):
             out.writeField(id.rawValue)
         case .commit(let total), .end(let total):
@@ -59,7 +66,7 @@ extension Message {
         case .queueDetail(let detail):
             writeQueueEntry(detail.summary, into: &out)
             out.writeField(detail.envelopeID)
-            out.writeInteger(detail.returnContent.rawValue)
+            out.writeInteger(detail.returnContent?.rawValue ?? 0)
             out.writeField(detail.headers)
         case .queueControl(let action, let id):
             out.writeInteger(action.rawValue)

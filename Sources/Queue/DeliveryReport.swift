@@ -51,7 +51,7 @@ public struct DeliveryReport: Sendable {
     public var envelope: Envelope { Envelope(reversePath: "", recipients: [original.envelope.reversePath]) }
 
     /// True when the third part carries the whole original message.
-    public var returnsFullMessage: Bool { kind == .failed && original.envelope.dsn.returnContent == .full }
+    public var returnsFullMessage: Bool { kind == .failed && original.envelope.dsnReturn == .full }
 
     private var boundary: String { "\(reportID)/\(Self.ascii(hostname))" }
 
@@ -101,7 +101,7 @@ public struct DeliveryReport: Sendable {
 
     private var perMessageFields: [String] {
         var fields = ["Reporting-MTA: dns; \(Self.ascii(hostname))", "X-Tern-Queue-ID: \(original.queueID)"]
-        let envid = original.envelope.dsn.envelopeID
+        let envid = original.envelope.envelopeID
         if !envid.isEmpty { fields.append("Original-Envelope-Id: \(Self.ascii(envid))") }
         fields.append("Arrival-Date: \(InternetDate.format(unixSeconds: original.arrival))")
         return fields

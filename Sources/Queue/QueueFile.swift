@@ -1,6 +1,6 @@
 // The on-disk form of one queued message (protocols/queue-format.md): a magic line with
-// the format version, length-prefixed records (H: queue ID, arrival and envelope; D: the
-// RFC 3461 DSN parameters), the content as received, and a required end record carrying
+// the format version, a length-prefixed header record (queue ID, arrival, and the envelope
+// with its RFC 3461 DSN parameters), the content as received, and an end record carrying
 // the content length and a CRC-32 of every octet before it. A file without a valid end
 // record was never committed and is not trusted.
 import MailCore
@@ -12,7 +12,7 @@ public enum QueueFile {
     /// First octets of every queue file, with the format version.
     public static let magic: [UInt8] = Array("TERNQ1\n".utf8)
     /// Record types (`u8 type, u32 length, payload`).
-    enum RecordType: UInt8 { case header = 0x48, dsn = 0x44, end = 0x45 }
+    enum RecordType: UInt8 { case header = 0x48, end = 0x45 }
     /// Octets in the end record: type, length, u64 content length, u32 CRC-32.
     public static let endRecordSize = 17
 
@@ -51,7 +51,7 @@ public enum QueueFile {
         }
     }
 
-    /// The octets before the content: magic, header record, DSN record.
+    /// The octets before the content: magic and header record.
     public static func prefix(_ header: Header) -> [UInt8] {
         var record = ByteBuffer()
         record.writeInteger(UInt16(header.queueID.rawValue.utf8.count))
@@ -59,17 +59,8 @@ public enum QueueFile {
         record.writeInteger(header.arrival)
         var envelope = Message.enqueue(header.envelope).frame(requestID: 0).payload
         record.writeBuffer(&envelope)
-        var dsn = ByteBuffer()
-        let options = header.envelope.dsn
-        dsn.writeInteger(UInt16(options.envelopeID.utf8.count))
-        dsn.writeString(options.envelopeID)
-        dsn.writeInteger(options.returnContent.rawValue)
-        let recipients = header.envelope.recipients.indices
-        dsn.writeInteger(UInt16(recipients.count))
-        for index in recipients { dsn.writeInteger(options.notify(for: index).rawValue) }
         var out = ByteBuffer(bytes: magic)
         writeRecord(.header, &record, into: &out)
-        writeRecord(.dsn, &dsn, into: &out)
         return Array(out.readableBytesView)
     }
 
@@ -84,7 +75,7 @@ public enum QueueFile {
         return Array(out.readableBytesView)
     }
 
-    /// Reads the header and DSN records from the start of a file.
+    /// Reads the header record from the start of a file.
     /// - Returns: the header and the offset where the content starts.
     /// - Throws: `FormatError` for a bad magic or a record that does not parse exactly.
     public static func parseHeader(_ bytes: [UInt8]) throws(FormatError) -> (Header, contentOffset: Int) {
@@ -94,15 +85,8 @@ public enum QueueFile {
         guard let idLength = record.readInteger(as: UInt16.self),
               let idText = record.readString(length: Int(idLength)), let id = QueueID(idText),
               let arrival = record.readInteger(as: Int64.self),
-              case .enqueue(var envelope)? = try? Message(frame: Frame(type: .enqueue, requestID: 0, payload: record))
+              case .enqueue(let envelope)? = try? Message(frame: Frame(type: .enqueue, requestID: 0, payload: record))
         else { throw .badHeader }
-        var dsn = try readRecord(.dsn, from: &buffer)
-        guard let envidLength = dsn.readInteger(as: UInt16.self), let envid = dsn.readString(length: Int(envidLength)),
-              let ret = dsn.readInteger(as: UInt8.self).flatMap(ReturnContent.init(rawValue:)),
-              let count = dsn.readInteger(as: UInt16.self), Int(count) == envelope.recipients.count,
-              let notify = dsn.readBytes(length: Int(count)), dsn.readableBytes == 0
-        else { throw .badRecord(RecordType.dsn.rawValue) }
-        envelope.dsn = DSNOptions(envelopeID: envid, returnContent: ret, notify: notify.map(NotifyConditions.init(rawValue:)))
         return (Header(queueID: id, arrival: arrival, envelope: envelope), buffer.readerIndex)
     }
 

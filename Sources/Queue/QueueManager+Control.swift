@@ -34,8 +34,9 @@ extension QueueManager {
         } catch {
             return .failure(ReplyError(.notDurable))
         }
-        let dsn = entry.header.envelope.dsn
-        return .success(QueueDetail(summary: summary(entry), envelopeID: dsn.envelopeID, returnContent: dsn.returnContent, headers: headers))
+        let envelope = entry.header.envelope
+        return .success(QueueDetail(summary: summary(entry), envelopeID: envelope.envelopeID, returnContent: envelope.dsnReturn,
+                                    headers: headers))
     }
 
     /// Applies `action` to message `id` (all messages for `flush` without an ID).

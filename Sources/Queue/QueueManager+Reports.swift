@@ -17,7 +17,7 @@ extension QueueManager {
                 entries[id]?.state.held = true
                 logger.error("undeliverable message from <> kept on hold for the postmaster", metadata: ["queue.id": "\(id)"])
             } else {
-                let notify = failures.filter { entry.header.envelope.dsn.notify(for: $0).reportsFailure }
+                let notify = failures.filter { entry.header.envelope.dsn(ofRecipient: $0).notify.reportsFailure }
                 let sent = notify.isEmpty ? true : await sendReport(.failed, about: entry, recipients: notify, now: time)
                 guard sent else {
                     entries[id]?.housekeepingNotBefore = time + Int64(settings.retry.minimum)
@@ -28,7 +28,7 @@ extension QueueManager {
             await persist(id)
         }
         if let current = entries[id], delayWarningDue(current, now: time) {
-            let delayed = current.openRecipients.filter { current.header.envelope.dsn.notify(for: $0).reportsDelay }
+            let delayed = current.openRecipients.filter { current.header.envelope.dsn(ofRecipient: $0).notify.reportsDelay }
             guard await sendReport(.delayed, about: current, recipients: delayed, now: time) else {
                 entries[id]?.housekeepingNotBefore = time + Int64(settings.retry.minimum)
                 return

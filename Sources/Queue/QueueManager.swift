@@ -111,7 +111,7 @@ public actor QueueManager {
     func delayWarningDue(_ entry: QueueEntry, now: Int64) -> Bool {
         settings.delayWarning > 0 && !entry.state.delayWarned && !entry.header.envelope.reversePath.isEmpty
             && now - entry.header.arrival >= settings.delayWarning
-            && entry.openRecipients.contains { entry.header.envelope.dsn.notify(for: $0).reportsDelay }
+            && entry.openRecipients.contains { entry.header.envelope.dsn(ofRecipient: $0).notify.reportsDelay }
     }
 
     private func start(_ id: QueueID, _ entry: inout QueueEntry, job: @escaping @Sendable (QueueManager) async -> Void) {

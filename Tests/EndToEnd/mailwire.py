@@ -244,6 +244,18 @@ PAYLOADS: dict[Type, _Record] = {
         ("forward_paths", NON_EMPTY_ADDRESSES),
         ("body_type", _Int("B", allowed=_one_of(0, 1))),
         ("declared_size", U64),
+        ("flags", _Int("B", allowed=_one_of(0, 1))),
+        ("ret", _Int("B", allowed=_one_of(0, 1, 2))),
+        ("envid", BYTES),
+        (
+            "recipient_dsn",
+            _List(
+                _Record(
+                    ("notify", _Int("B", allowed=lambda v: v in (0, 8) or 1 <= v <= 7)),
+                    ("orcpt", BYTES),
+                )
+            ),
+        ),
     ),
     Type.QUEUE_ID: _Record(("queue_id", QUEUE_ID_FIELD)),
     Type.COMMIT: _Record(("total", U64)),

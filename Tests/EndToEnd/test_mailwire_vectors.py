@@ -30,6 +30,13 @@ EXPECTED = {
             "forward_paths": [b"bob@localhost", b"carol@localhost"],
             "body_type": 1,
             "declared_size": 0,
+            "flags": 0,
+            "ret": 2,
+            "envid": b"QQ314159",
+            "recipient_dsn": [
+                {"notify": 3, "orcpt": b"rfc822;bob@example.org"},
+                {"notify": 0, "orcpt": b""},
+            ],
         },
     ),
     "queue-id": Frame(Type.QUEUE_ID, 7, {"queue_id": QID}),

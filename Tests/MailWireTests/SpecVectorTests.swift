@@ -63,8 +63,12 @@ struct SpecVectors {
     @Test func vectorsCarryTheDocumentedValues() throws {
         let (enqueueFrame, enqueue) = try SpecVectors.decode(vectors.valid["enqueue"]!)
         #expect(enqueueFrame.requestID == 7)
-        #expect(enqueue == .enqueue(Envelope(reversePath: "alice@example.org", recipients: ["bob@localhost", "carol@localhost"],
-                                             bodyType: .eightBitMIME, declaredSize: 0)))
+        var envelope = Envelope(reversePath: "alice@example.org", recipients: [], bodyType: .eightBitMIME, declaredSize: 0)
+        envelope.dsnReturn = .headers
+        envelope.envelopeID = "QQ314159"
+        envelope.append(recipient: "bob@localhost", dsn: RecipientDSN(notify: [.success, .failure], originalRecipient: "rfc822;bob@example.org"))
+        envelope.append(recipient: "carol@localhost", dsn: RecipientDSN())
+        #expect(enqueue == .enqueue(envelope))
         let (_, hello) = try SpecVectors.decode(vectors.valid["hello"]!)
         #expect(hello == .hello(version: 1, maximumPayload: 1_048_576, name: "tern-submitd"))
         let (_, error) = try SpecVectors.decode(vectors.valid["error"]!)

@@ -10,12 +10,12 @@ import Testing
     static let golden = String(#filePath.split(separator: "/Tests/").first!) + "/Tests/QueueTests/Golden/"
     let directory = temporaryQueueDirectory()
 
-    func report(_ kind: DeliveryReport.Kind, ret: ReturnContent) async throws -> String {
+    func report(_ kind: DeliveryReport.Kind, ret: DSNReturn?) async throws -> String {
         let store = try QueueStore(directory: directory, runner: InlineRunner())
-        let header = QueueFile.Header(
-            queueID: QueueID("0lDGMhr3h0tPHt")!, arrival: 1_795_971_919,
-            envelope: Envelope(reversePath: "alice@example.test", recipients: ["bob@localhost", "carol@localhost"],
-                               dsn: DSNOptions(envelopeID: "QQ314159", returnContent: ret)))
+        var envelope = Envelope(reversePath: "alice@example.test", recipients: ["bob@localhost", "carol@localhost"])
+        envelope.envelopeID = "QQ314159"
+        envelope.dsnReturn = ret
+        let header = QueueFile.Header(queueID: QueueID("0lDGMhr3h0tPHt")!, arrival: 1_795_971_919, envelope: envelope)
         let original = try await store.commitMessage(
             header, content: "From: alice@example.test\r\nSubject: lunch\r\n\r\nsee you at noon\r\n")
         let report = DeliveryReport(
@@ -30,9 +30,9 @@ import Testing
         return String(buffer: try store.readContent(of: stored, from: 0, length: Int(stored.contentLength)))
     }
 
-    @Test(arguments: [("failure-headers.eml", DeliveryReport.Kind.failed, ReturnContent.unspecified),
+    @Test(arguments: [("failure-headers.eml", DeliveryReport.Kind.failed, nil as DSNReturn?),
                       ("failure-full.eml", .failed, .full), ("delay.eml", .delayed, .full)])
-    func matchesGolden(file: String, kind: DeliveryReport.Kind, ret: ReturnContent) async throws {
+    func matchesGolden(file: String, kind: DeliveryReport.Kind, ret: DSNReturn?) async throws {
         let text = try await report(kind, ret: ret)
         let expected = try String(contentsOfFile: Self.golden + file, encoding: .utf8)
         #expect(text == expected, "\(file)")

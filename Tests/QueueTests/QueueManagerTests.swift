@@ -23,10 +23,11 @@ import Testing
     }
 
     func enqueue(_ manager: QueueManager, _ store: QueueStore, from sender: String = "alice@localhost",
-                 to recipients: [String] = ["bob@localhost"], dsn: DSNOptions = DSNOptions()) async throws -> QueueID {
+                 to recipients: [String] = ["bob@localhost"], notify: DSNNotify = []) async throws -> QueueID {
         let id = await manager.nextQueueID(microseconds: UInt64(clock.now) * 1_000_000)
-        let header = QueueFile.Header(queueID: id, arrival: clock.now,
-                                      envelope: Envelope(reversePath: sender, recipients: recipients, dsn: dsn))
+        var envelope = Envelope(reversePath: sender, recipients: [])
+        for recipient in recipients { envelope.append(recipient: recipient, dsn: RecipientDSN(notify: notify)) }
+        let header = QueueFile.Header(queueID: id, arrival: clock.now, envelope: envelope)
         let content = "From: alice@localhost\r\nSubject: lunch\r\n\r\nsee you at noon\r\n"
         await manager.add(try await store.commitMessage(header, content: content), state: nil, recovered: false)
         try await manager.settled()
@@ -104,7 +105,7 @@ import Testing
     @Test func notifyNeverSendsNoReport() async throws {
         let agent = ScriptedAgent { _ in Reply(550, "5.1.1", "no such user") }
         let (manager, store) = try manager(agent)
-        _ = try await enqueue(manager, store, dsn: DSNOptions(notify: [.never]))
+        _ = try await enqueue(manager, store, notify: .never)
         #expect(await manager.summaries().isEmpty)
         #expect(agent.delivered.count == 1)
     }

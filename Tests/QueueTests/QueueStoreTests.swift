@@ -95,7 +95,11 @@ import Testing
 
     @Test func dsnOptionsRoundTripThroughTheHeader() throws {
         var header = header()
-        header.envelope.dsn = DSNOptions(envelopeID: "QQ314159", returnContent: .full, notify: [[.failure, .delay], .never])
+        header.envelope = Envelope(reversePath: "a@example.org", recipients: [])
+        header.envelope.envelopeID = "QQ314159"
+        header.envelope.dsnReturn = .full
+        header.envelope.append(recipient: "b@localhost", dsn: RecipientDSN(notify: [.failure, .delay]))
+        header.envelope.append(recipient: "c@localhost", dsn: RecipientDSN(notify: .never, originalRecipient: "rfc822;c@example.org"))
         let (parsed, offset) = try QueueFile.parseHeader(QueueFile.prefix(header))
         #expect(parsed == header)
         #expect(offset == QueueFile.prefix(header).count)
