@@ -43,6 +43,8 @@ let package = Package(
         .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "Maildir", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        // The queue commit benchmark (not installed).
+        .executableTarget(name: "tern-queue-bench", dependencies: ["TernRuntime", "Queue", "MailCore", nio]),
         .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", nio, argumentParser]),
         // Tests mirror sources.
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], exclude: ["Golden"]),
