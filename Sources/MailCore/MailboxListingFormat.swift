@@ -5,7 +5,8 @@ public enum MailboxListingFormat {
     /// The human form, with a header line; `No messages` when empty.
     public static func text(_ entries: [MailboxSummary]) -> String {
         guard !entries.isEmpty else { return "No messages\n" }
-        var out = "   N   Date                 From                            Subject                                    Size\n"
+        var out = QueueListingFormat.padLeft("N", 4) + "    " + QueueListingFormat.pad("Date", 21) + QueueListingFormat.pad("From", 32)
+            + QueueListingFormat.pad("Subject", 42) + QueueListingFormat.padLeft("Size", 6) + "\n"
         for entry in entries {
             out += QueueListingFormat.padLeft(String(entry.number), 4) + " " + (entry.seen ? " " : "N") + "  "
                 + InternetDate.mailqTime(unixSeconds: entry.date) + "  "

@@ -41,8 +41,8 @@ public struct MaildirReader: Sendable {
             let fields = HeaderSection.fields(head)
             return MailboxSummary(
                 number: UInt32(index + 1), date: status.modified,
-                from: HeaderSection.value(of: "From", in: fields) ?? "",
-                subject: HeaderSection.value(of: "Subject", in: fields) ?? "",
+                from: EncodedWords.decode(HeaderSection.value(of: "From", in: fields) ?? ""),
+                subject: EncodedWords.decode(HeaderSection.value(of: "Subject", in: fields) ?? ""),
                 size: status.size, seen: entry.folder == "cur" && MaildirName.flags(of: entry.name).contains("S"))
         }
     }

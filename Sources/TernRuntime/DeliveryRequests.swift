@@ -25,6 +25,10 @@ public struct DeliveryRequests: Sendable {
     public func handle(_ message: Message, requestID: UInt32, peer: MailWirePeer, peerUID: UInt32?) async throws {
         switch message {
         case .deliver(let request):
+            guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                try await peer.send(.error(Reply(550, "5.7.1", "permission denied: only the queue manager delivers")), requestID: requestID)
+                return
+            }
             try await deliver(request, requestID: requestID, peer: peer)
         case .mailboxList(let user):
             switch mailbox(of: user, peerUID: peerUID) {

@@ -24,11 +24,16 @@ public struct MTARequests: Sendable {
         self.logger = logger
     }
 
-    /// Handles one request.
+    /// Handles one request from a peer whose uid is `peerUID`. Anyone may list the queue
+    /// (as anyone may run mailq); only root and the Tern daemons' user may enqueue.
     /// - Throws: `MailWireError` for a message that does not start a request here.
-    public func handle(_ message: Message, requestID: UInt32, peer: MailWirePeer) async throws {
+    public func handle(_ message: Message, requestID: UInt32, peer: MailWirePeer, peerUID: UInt32?) async throws {
         switch message {
         case .enqueue(let envelope):
+            guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                try await peer.send(.error(Reply(550, "5.7.1", "permission denied: submit through tern-submitd")), requestID: requestID)
+                return
+            }
             try await enqueue(envelope, requestID: requestID, peer: peer)
         case .queueList:
             try await peer.send(.queueListing(await manager.summaries()), requestID: requestID)

@@ -16,4 +16,11 @@ public struct PeerCredentials: Sendable {
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
         ).get()
     }
+
+    /// True for root and for the user this daemon runs as (the Tern daemons share one),
+    /// the only peers allowed to enqueue and deliver.
+    public static func isTernDaemon(uid: UInt32?) -> Bool {
+        guard let uid else { return false }
+        return uid == 0 || uid == getuid()
+    }
 }
