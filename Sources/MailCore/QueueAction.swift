@@ -27,4 +27,16 @@ public enum QueueAction: UInt8, Sendable, CaseIterable {
         case .expire: "expire"
         }
     }
+
+    /// One line of help for the verb.
+    public var summary: String {
+        switch self {
+        case .flush: "Try a message (or every message) now."
+        case .hold: "Stop attempting a message until released."
+        case .release: "Release a held message and try it now."
+        case .delete: "Remove a message without any report."
+        case .requeue: "Forget a message's attempts and warnings and try it now."
+        case .expire: "Fail a message now and send the failure report."
+        }
+    }
 }

@@ -14,6 +14,7 @@ public final class IncomingMessage: @unchecked Sendable {
     private let file: WritableFile
     private let finalPath: String
     private var checksum: CRC32
+    private let prefixDigest: CRC32
     /// Content octets written so far.
     public private(set) var contentLength: UInt64 = 0
 
@@ -24,6 +25,7 @@ public final class IncomingMessage: @unchecked Sendable {
         self.finalPath = finalPath
         checksum = CRC32()
         checksum.update(prefix)
+        prefixDigest = checksum
     }
 
     /// Appends content. On failure the temporary file is removed.
@@ -67,7 +69,8 @@ public final class IncomingMessage: @unchecked Sendable {
 
     /// The message as the queue knows it once committed.
     public var stored: StoredMessage {
-        StoredMessage(header: header, contentOffset: contentOffset, contentLength: contentLength, checksum: checksum.value)
+        StoredMessage(header: header, contentOffset: contentOffset, contentLength: contentLength, checksum: checksum.value,
+                      prefixDigest: prefixDigest)
     }
 
     /// Drops the message: the client's transaction failed or was refused.

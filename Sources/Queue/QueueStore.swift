@@ -84,7 +84,9 @@ public struct QueueStore: Sendable {
         let count = try end.withUnsafeMutableBytes { raw in Result { () throws(FileError) in try file.read(into: raw, at: endOffset) } }.get()
         let (length, sum) = try QueueFile.validateEnd(Array(end.prefix(count)), fileSize: status.size, contentOffset: offset)
         if checksum, try Self.checksum(of: file, length: endOffset) != sum { throw QueueFile.FormatError.checksumMismatch }
-        return StoredMessage(header: header, contentOffset: offset, contentLength: length, checksum: sum)
+        var prefixDigest = CRC32()
+        prefixDigest.update(head.prefix(offset))
+        return StoredMessage(header: header, contentOffset: offset, contentLength: length, checksum: sum, prefixDigest: prefixDigest)
     }
 
     private static func checksum(of file: ReadableFile, length: UInt64) throws(FileError) -> UInt32 {

@@ -10,4 +10,7 @@ public struct StoredMessage: Sendable {
     public var contentLength: UInt64
     /// The CRC-32 the end record carries (of every octet before it).
     public var checksum: UInt32
+    /// The running CRC-32 of the octets before the content: a reader that adds the content
+    /// to it must arrive at `checksum`, so every delivery validates what it sends.
+    public var prefixDigest: CRC32
 }

@@ -24,8 +24,9 @@ public struct MTARequests: Sendable {
         self.logger = logger
     }
 
-    /// Handles one request from a peer whose uid is `peerUID`. Anyone may list the queue
-    /// (as anyone may run mailq); only root and the Tern daemons' user may enqueue.
+    /// Handles one request from a peer whose uid is `peerUID`. Anyone may list and show the
+    /// queue (as anyone may run mailq); only root and the Tern daemons' user may enqueue,
+    /// control or verify it (postsuper is root's).
     /// - Throws: `MailWireError` for a message that does not start a request here.
     public func handle(_ message: Message, requestID: UInt32, peer: MailWirePeer, peerUID: UInt32?) async throws {
         switch message {
@@ -40,8 +41,14 @@ public struct MTARequests: Sendable {
         case .queueShow(let id):
             try await peer.send(answer(await manager.detail(id), Message.queueDetail), requestID: requestID)
         case .queueControl(let action, let id):
+            guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                return try await peer.send(.error(Self.operatorOnly), requestID: requestID)
+            }
             try await peer.send(answer(await manager.control(action, id: id)) { .ok("\(action.name): \($0) message(s)") }, requestID: requestID)
         case .queueVerify:
+            guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                return try await peer.send(.error(Self.operatorOnly), requestID: requestID)
+            }
             try await peer.send(answer(await manager.verify(), Message.queueReport), requestID: requestID)
         default:
             throw MailWireError.unexpected(message.type)
@@ -126,6 +133,8 @@ public struct MTARequests: Sendable {
         await manager.add(incoming.stored, state: nil, recovered: false)
         try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
     }
+
+    static let operatorOnly = Reply(550, "5.7.1", "permission denied: queue control is for root")
 
     /// `452 4.3.1` when accepting `declaredSize` more octets would leave less than
     /// `queue_minimum_free` on the queue file system (checked before any content arrives).

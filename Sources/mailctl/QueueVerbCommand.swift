@@ -20,6 +20,10 @@ protocol QueueVerbCommand: AsyncParsableCommand {
 }
 
 extension QueueVerbCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: action.name, abstract: action.summary)
+    }
+
     func validate() throws {
         if options.id == nil && Self.action != .flush { throw ValidationError("\(Self.action.name) needs a queue ID") }
     }
@@ -32,44 +36,34 @@ extension QueueVerbCommand {
         }
         print(options.json ? QueueReportFormat.json(action: Self.action, queueID: queueID, result: result) : result)
     }
-
-    static func verb(_ abstract: String) -> CommandConfiguration {
-        CommandConfiguration(commandName: action.name, abstract: abstract)
-    }
 }
 
 struct QueueFlushCommand: QueueVerbCommand {
     static let action = QueueAction.flush
-    static let configuration = verb("Try a message (or every message) now.")
     @OptionGroup var options: QueueVerbOptions
 }
 
 struct QueueHoldCommand: QueueVerbCommand {
     static let action = QueueAction.hold
-    static let configuration = verb("Stop attempting a message until released.")
     @OptionGroup var options: QueueVerbOptions
 }
 
 struct QueueReleaseCommand: QueueVerbCommand {
     static let action = QueueAction.release
-    static let configuration = verb("Release a held message and try it now.")
     @OptionGroup var options: QueueVerbOptions
 }
 
 struct QueueDeleteCommand: QueueVerbCommand {
     static let action = QueueAction.delete
-    static let configuration = verb("Remove a message without any report.")
     @OptionGroup var options: QueueVerbOptions
 }
 
 struct QueueRequeueCommand: QueueVerbCommand {
     static let action = QueueAction.requeue
-    static let configuration = verb("Forget a message's attempts and warnings and try it now.")
     @OptionGroup var options: QueueVerbOptions
 }
 
 struct QueueExpireCommand: QueueVerbCommand {
     static let action = QueueAction.expire
-    static let configuration = verb("Fail a message now and send the failure report.")
     @OptionGroup var options: QueueVerbOptions
 }

@@ -92,3 +92,22 @@ def test_damaged_file_is_quarantined_and_the_rest_flows(tern_instance):
     assert verify.returncode == 65
     assert json.loads(verify.stdout)["problems"] == [{"name": damaged, "reason": "in corrupt/"}]
     assert "tern-mtad" in tern.procs and tern.alive("tern-mtad")
+
+
+def test_content_damaged_under_a_running_queue_is_never_delivered(tern_instance):
+    tern = tern_instance
+    tern.start("tern-mtad")
+    tern.start("tern-submitd")
+    tern.mailctl("send", "--to", "erin@localhost", "--subject", "damaged", input="original text\n")
+    [entry] = queued(tern, want=lambda e: e and e[0]["recipients"][0]["delay_reason"])
+    path = tern.queue_dir / entry["queue_id"]
+    data = bytearray(path.read_bytes())
+    data[data.index(b"original text")] ^= 0x20
+    path.write_bytes(bytes(data))
+    tern.start("tern-deliverd")
+    tern.mailctl("queue", "flush")
+    time.sleep(2)
+    assert tern.count("erin") == 0
+    verify = tern.mailctl("queue", "verify", "--json", check=False)
+    assert json.loads(verify.stdout)["problems"] == [{"name": entry["queue_id"], "reason": "checksum mismatch"}]
+    assert tern.wait_for_empty_queue() == []
