@@ -9,6 +9,9 @@ let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let cryptoExtras = Target.Dependency.product(name: "_CryptoExtras", package: "swift-crypto")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
@@ -19,12 +22,15 @@ let package = Package(
         .executable(name: "tern-mtad", targets: ["tern-mtad"]),
         .executable(name: "tern-deliverd", targets: ["tern-deliverd"]),
         .executable(name: "mailctl", targets: ["mailctl"]),
+        .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Plumbing.
@@ -38,7 +44,7 @@ let package = Package(
         .target(name: "Queue", dependencies: ["MailCore", "MailWire", "PosixFile", nio, logging]),
         .target(name: "Maildir", dependencies: ["MailCore", "PosixFile", nio]),
         // Sockets, listeners and lifecycle shared by the daemons and mailctl.
-        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "MailWire", "SMTP", "Systemd", nio, nioPosix, logging, lifecycle]),
+        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
         // One thin executable per job.
         .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
@@ -46,6 +52,8 @@ let package = Package(
         // The queue commit benchmark (not installed).
         .executableTarget(name: "tern-queue-bench", dependencies: ["TernRuntime", "Queue", "MailCore", nio]),
         .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", nio, argumentParser]),
+        // libFuzzer target over the SMTP engine (scripts/fuzz); a corpus replayer otherwise.
+        .executableTarget(name: "smtp-fuzz", dependencies: ["SMTP", "MailCore", nio]),
         // Tests mirror sources.
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], exclude: ["Golden"]),
         .testTarget(name: "MailWireTests", dependencies: ["MailWire", "MailCore", nio]),
@@ -53,6 +61,7 @@ let package = Package(
         .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio, logging], exclude: ["Golden"]),
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
+        .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,6 +30,29 @@ public struct Configuration: Sendable, Equatable {
     public var deliveryConcurrency: Int = 4
     /// `smtp_listen`: `host:port` tern-submitd binds when not socket-activated.
     public var smtpListen: String = "127.0.0.1:25"
+    /// `relay_networks`: client networks (CIDR) that may relay to any domain; the local
+    /// socket always may. Default: loopback.
+    public var relayNetworks: [String] = ["127.0.0.0/8", "::1/128"]
+    /// `tls_certificate` and `tls_key`: PEM files; STARTTLS is offered when both are set (RFC 3207).
+    public var tlsCertificate: String = ""
+    public var tlsKey: String = ""
+    /// `smtp_credentials`: `user:pbkdf2-sha256$iterations$salt$hash` lines; AUTH is offered
+    /// after STARTTLS when set (RFC 4954).
+    public var smtpCredentials: String = ""
+    /// `header_size_limit`: the largest header section, octets.
+    public var headerSizeLimit: Int = 102_400
+    /// `smtp_junk_command_limit`: NOOP, RSET, VRFY, EXPN and HELP per session without MAIL.
+    public var smtpJunkCommandLimit: Int = 100
+    /// `smtp_error_limit`: error replies per session before 421.
+    public var smtpErrorLimit: Int = 20
+    /// `smtp_timeout`: seconds a client may stay silent (RFC 5321 §4.5.3.2.7: at least 5 minutes).
+    public var smtpTimeout: Int = 300
+    /// `smtp_session_timeout`: seconds one SMTP session may last in all.
+    public var smtpSessionTimeout: Int = 3600
+    /// `smtp_connection_limit`: concurrent SMTP connections in total.
+    public var smtpConnectionLimit: Int = 2000
+    /// `smtp_client_connection_limit`: concurrent SMTP connections from one client address.
+    public var smtpClientConnectionLimit: Int = 50
 
     /// The defaults for a host called `hostname`.
     public init(hostname: String) {
@@ -44,6 +67,10 @@ public struct Configuration: Sendable, Equatable {
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let line: Int
         public let reason: String
+        public init(line: Int, reason: String) {
+            self.line = line
+            self.reason = reason
+        }
         public var description: String { "tern.conf line \(line): \(reason)" }
     }
 
@@ -70,7 +97,7 @@ public struct Configuration: Sendable, Equatable {
             case "hostname": configuration.hostname = value
             case "local_domains":
                 domainsGiven = true
-                configuration.localDomains = value.split(separator: ",").map { trim($0).lowercased() }.filter { !$0.isEmpty }
+                configuration.localDomains = list(value).map { $0.lowercased() }
             case "message_size_limit": configuration.messageSizeLimit = try number(UInt64.self)
             case "recipient_limit": configuration.recipientLimit = max(100, try number(Int.self))
             case "retry_minimum": configuration.retryMinimum = try number(Int.self)
@@ -89,12 +116,28 @@ public struct Configuration: Sendable, Equatable {
                 configuration.queueMinimumFree = octets
             case "delivery_concurrency": configuration.deliveryConcurrency = try number(Int.self)
             case "smtp_listen": configuration.smtpListen = value
+            case "relay_networks": configuration.relayNetworks = list(value)
+            case "tls_certificate": configuration.tlsCertificate = value
+            case "tls_key": configuration.tlsKey = value
+            case "smtp_credentials": configuration.smtpCredentials = value
+            case "header_size_limit": configuration.headerSizeLimit = try number(Int.self)
+            case "smtp_junk_command_limit": configuration.smtpJunkCommandLimit = try number(Int.self)
+            case "smtp_error_limit": configuration.smtpErrorLimit = try number(Int.self)
+            case "smtp_timeout": configuration.smtpTimeout = try number(Int.self)
+            case "smtp_session_timeout": configuration.smtpSessionTimeout = try number(Int.self)
+            case "smtp_connection_limit": configuration.smtpConnectionLimit = try number(Int.self)
+            case "smtp_client_connection_limit": configuration.smtpClientConnectionLimit = try number(Int.self)
             default: throw ParseError(line: index + 1, reason: "unknown setting \(key)")
             }
         }
         if !domainsGiven { configuration.localDomains = [configuration.hostname.lowercased(), "localhost"] }
         return configuration
     }
+}
+
+/// A comma-separated value as its non-empty, trimmed items.
+private func list(_ text: String) -> [String] {
+    text.split(separator: ",").map(trim).filter { !$0.isEmpty }
 }
 
 private func trim(_ text: Substring) -> String {

@@ -17,6 +17,7 @@ extension Reply {
     public static let needHelo = Reply(503, "5.5.1", "Error: send HELO/EHLO first")
     public static let tooManyRecipients = Reply(452, "4.5.3", "Error: too many recipients")
     public static let messageTooBig = Reply(552, "5.3.4", "Error: message file too big")
+    public static let needSMTPUTF8 = Reply(553, "5.6.7", "Error: UTF-8 addresses need the SMTPUTF8 parameter")
     public static let notDurable = Reply(451, "4.3.0", "Error: queue file write error")
     /// The queue file system is (nearly) full (RFC 3463 §3.4: mail system full).
     public static let queueFull = Reply(452, "4.3.1", "Error: insufficient system storage")

@@ -22,6 +22,14 @@ public struct DataReader: Sendable {
     private var position = Position.lineStart
     /// Content octets produced so far (after unstuffing).
     public private(set) var contentLength: UInt64 = 0
+    /// True once a CR not followed by LF, or an LF not preceded by CR, was seen (RFC 5322
+    /// §2.3 forbids them; they are content, never line ends, and the session refuses them).
+    public private(set) var sawBareLineEnd = false
+    /// True once a NUL octet was seen (kept as data, never a terminator).
+    public private(set) var sawNUL = false
+    /// The longest line so far in octets, CRLF included (RFC 5321 §4.5.3.1.6).
+    public private(set) var longestLine = 0
+    private var lineLength = 0
 
     public init() {}
 
@@ -51,6 +59,15 @@ public struct DataReader: Sendable {
             scan: while offset < bytes.count {
                 let byte = bytes[offset]
                 let absolute = start + offset
+                lineLength += 1
+                if byte == 0 { sawNUL = true }
+                if byte == UInt8(ascii: "\n") {
+                    if position != .afterCR && position != .afterDotCR { sawBareLineEnd = true }
+                    longestLine = max(longestLine, lineLength)
+                    lineLength = 0
+                } else if position == .afterCR || position == .afterDotCR {
+                    sawBareLineEnd = true
+                }
                 switch position {
                 case .lineStart:
                     if byte == UInt8(ascii: ".") {
@@ -90,7 +107,10 @@ public struct DataReader: Sendable {
         input.moveReaderIndex(to: index)
         output.ended = ended
         for piece in output.content { contentLength += UInt64(piece.readableBytes) }
-        if ended { position = .lineStart }
+        if ended {
+            position = .lineStart
+            lineLength = 0
+        }
         return output
     }
 }

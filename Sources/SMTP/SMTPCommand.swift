@@ -15,7 +15,14 @@ public enum SMTPCommand: Sendable, Equatable {
     case noop
     case quit
     case vrfy(String)
+    case expn(String)
     case help
+    /// `BDAT size [LAST]` (RFC 3030 §2).
+    case bdat(size: Int, last: Bool)
+    /// RFC 3207.
+    case startTLS
+    /// `AUTH mechanism [initial-response]` (RFC 4954 §4); the mechanism upper-cased.
+    case auth(mechanism: String, initialResponse: String?)
     /// A verb this server does not know.
     case unknown(String)
 
@@ -31,12 +38,12 @@ public enum SMTPCommand: Sendable, Equatable {
 
     /// Parses one command line (without CRLF).
     /// - Returns: the command, or the reply that refuses the line (`501 5.5.4` for a bad
-    ///   argument, `500 5.5.2` for a line that is not text).
+    ///   argument, `500 5.5.2` for a line with control characters or invalid UTF-8).
+    ///   UTF-8 is allowed here; whether an address may use it is decided by SMTPUTF8.
     public static func parse(_ line: [UInt8]) -> Result<SMTPCommand, ReplyError> {
-        guard line.allSatisfy({ $0 >= 0x20 && $0 < 0x7F || $0 == 0x09 }) else {
-            return .failure(ReplyError(Reply(500, "5.5.2", "Error: command contains control or non-ASCII characters")))
+        guard line.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }), let text = String(validating: line, as: UTF8.self) else {
+            return .failure(ReplyError(Reply(500, "5.5.2", "Error: command contains control characters or invalid UTF-8")))
         }
-        let text = String(decoding: line, as: UTF8.self)
         let verbEnd = text.firstIndex(of: " ") ?? text.endIndex
         let verb = text[..<verbEnd].uppercased()
         let argument = text[verbEnd...].drop(while: { $0 == " " })
@@ -54,8 +61,22 @@ public enum SMTPCommand: Sendable, Equatable {
                 return .failure(ReplyError(.badArgument("\(verb) takes no argument")))
             }
             return .success(verb == "DATA" ? .data : verb == "RSET" ? .rset : verb == "NOOP" ? .noop : verb == "QUIT" ? .quit : .help)
-        case "VRFY":
-            return .success(.vrfy(String(argument)))
+        case "VRFY", "EXPN":
+            guard !argument.isEmpty else { return .failure(ReplyError(.badArgument("\(verb) needs an argument"))) }
+            return .success(verb == "VRFY" ? .vrfy(String(argument)) : .expn(String(argument)))
+        case "BDAT":
+            let words = argument.split(separator: " ", omittingEmptySubsequences: false)
+            guard (1...2).contains(words.count), words[0].count <= 18, words[0].allSatisfy({ ("0"..."9").contains($0) }),
+                  let size = Int(words[0]), words.count == 1 || words[1].uppercased() == "LAST"
+            else { return .failure(ReplyError(.badArgument("syntax is BDAT <octets> [LAST]"))) }
+            return .success(.bdat(size: size, last: words.count == 2))
+        case "STARTTLS":
+            guard argument.isEmpty else { return .failure(ReplyError(.badArgument("STARTTLS takes no argument"))) }
+            return .success(.startTLS)
+        case "AUTH":
+            let words = argument.split(separator: " ")
+            guard (1...2).contains(words.count) else { return .failure(ReplyError(.badArgument("syntax is AUTH <mechanism> [initial-response]"))) }
+            return .success(.auth(mechanism: words[0].uppercased(), initialResponse: words.count == 2 ? String(words[1]) : nil))
         default:
             return .success(.unknown(verb))
         }
@@ -79,11 +100,21 @@ public enum SMTPCommand: Sendable, Equatable {
         for word in remainder.split(separator: " ") {
             let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let keyword = parts[0].uppercased()
-            guard !keyword.isEmpty, keyword.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            // esmtp-keyword: ALPHA / DIGIT, then also "-"; esmtp-value: no "=", SP or controls.
+            guard let first = keyword.unicodeScalars.first, first.isASCIIAlphanumeric,
+                  keyword.unicodeScalars.allSatisfy({ $0.isASCIIAlphanumeric || $0 == "-" }),
+                  parts.count == 1 || (!parts[1].isEmpty && !parts[1].contains("=") && parts[1].unicodeScalars.allSatisfy({ $0.value > 32 }))
+            else {
                 return .failure(ReplyError(.badArgument("malformed parameter \(word)")))
             }
             parameters.append(Parameter(keyword, parts.count == 2 ? String(parts[1]) : nil))
         }
         return .success((path, parameters))
+    }
+}
+
+extension Unicode.Scalar {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self)
     }
 }

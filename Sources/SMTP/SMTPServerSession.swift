@@ -1,7 +1,7 @@
-// The SMTP server conversation (RFC 5321 §3, §4) as a pure state machine: bytes and
-// queue answers in, actions out. No I/O, no clock: the driver (tern-submitd's channel
-// code) performs the actions and feeds back their results. Every state change goes
-// through `enter(_:)`.
+// The SMTP server conversation (RFC 5321 §3, §4, and the extensions tern-submitd offers)
+// as a pure state machine: bytes and the answers of the queue, TLS layer and credential
+// check in, actions out. No I/O, no clock: the driver performs the actions and feeds back
+// their results. Every state change goes through `enter(_:)`.
 import MailCore
 import NIOCore
 
@@ -17,80 +17,83 @@ public enum SMTPServerAction: Sendable, Equatable {
     case writeContent(ByteBuffer)
     /// Ask the queue to make the message durable; answer with `queueCommitted` or `queueFailed`.
     case commitQueue
-    /// Drop the open queue transaction (the message was refused).
+    /// Drop the open queue transaction (the message was refused or reset).
     case abortQueue
+    /// Flush, then start TLS (RFC 3207): input already received is discarded; answer with
+    /// `tlsStarted` (or close the connection when the handshake fails).
+    case startTLS
+    /// Check these credentials (RFC 4954); answer with `authenticationChecked`.
+    case authenticate(user: String, password: String)
     /// Close the connection after writing what is buffered.
     case close
 }
 
 /// One SMTP server session.
 public struct SMTPServerSession: Sendable {
-    /// Fixed facts about the session, decided by the daemon before it starts.
-    public struct Settings: Sendable {
-        /// The name in the greeting, EHLO reply and Received field.
-        public var hostname: String
-        /// How the peer is described in Received: `[127.0.0.1]`, `local socket`.
-        public var clientDescription: String
-        /// Largest message in octets (RFC 1870).
-        public var messageSizeLimit: UInt64
-        /// Recipients accepted per message before `452 4.5.3`.
-        public var recipientLimit: Int
-        /// Domains delivered on this host (lower case).
-        public var localDomains: Set<String>
-        /// Longest command line in octets including CRLF (RFC 5321 §4.5.3.1.4: 512).
-        public var commandLineLimit: Int = 512
-
-        public init(hostname: String, clientDescription: String, messageSizeLimit: UInt64, recipientLimit: Int, localDomains: Set<String>) {
-            self.hostname = hostname
-            self.clientDescription = clientDescription
-            self.messageSizeLimit = messageSizeLimit
-            self.recipientLimit = recipientLimit
-            self.localDomains = localDomains
-        }
-    }
-
-    fileprivate struct Greeting: Sendable {
+    struct Greeting: Sendable {
         var domain: String
         var extended: Bool
     }
 
-    fileprivate enum State: Sendable {
+    /// How the content of the message being opened will arrive.
+    enum ContentMode: Sendable {
+        case data
+        case chunk(size: Int, last: Bool)
+    }
+
+    enum State: Sendable {
         case connected
         case ready(Greeting)
         case transaction(Greeting, Envelope)
-        /// DATA was accepted by the parser; waiting for the queue to open the message.
-        case openingQueue(Greeting, Envelope)
-        /// Content flows to the queue; once `refusal` is set (too big, queue failed) the
-        /// rest is read and dropped, and the refusal is the reply after the end of data.
-        case receivingData(Greeting, Envelope, DataReader, refusal: Reply?)
-        /// The end of data was seen; waiting for the queue to commit.
+        /// DATA or the first BDAT was accepted; waiting for the queue to open the message.
+        case openingQueue(Greeting, Envelope, ContentMode)
+        /// DATA content streams to the queue until <CRLF>.<CRLF>.
+        case receivingData(Greeting, DataReader, IncomingContent)
+        /// `remaining` octets of a BDAT chunk are still to come (RFC 3030 §2).
+        case receivingChunk(Greeting, IncomingContent, remaining: Int, last: Bool, queueOpen: Bool)
+        /// Between BDAT chunks: the queue transaction is open.
+        case betweenChunks(Greeting, IncomingContent)
+        /// The end of the content was seen; waiting for the queue to commit.
         case committing(Greeting)
-        /// A command line was longer than allowed; its rest is discarded up to CRLF.
+        /// STARTTLS was answered; waiting for the handshake.
+        case startingTLS
+        /// AUTH is waiting for the client's next response line.
+        case authenticating(Greeting, AuthExchange)
+        /// Waiting for the credential check.
+        case checkingCredentials(Greeting)
+        /// A command line was longer than allowed; its rest is discarded up to LF.
         case discardingLine(previous: Box)
         case closed
     }
 
     /// Indirection so `State` can refer to itself.
-    fileprivate final class Box: Sendable {
+    final class Box: Sendable {
         let state: State
         init(_ state: State) { self.state = state }
     }
 
-    fileprivate var state = State.connected
-    private let settings: Settings
+    var state = State.connected
+    var settings: SMTPServerSettings
+    var tlsActive = false
+    /// The user AUTH accepted, nil before.
+    public internal(set) var authenticatedUser: String?
+    var errors = 0
+    var junkCommands = 0
 
-    public init(settings: Settings) { self.settings = settings }
+    public init(settings: SMTPServerSettings) { self.settings = settings }
 
-    /// True while the session waits for a queue answer and must not be fed input.
-    public var isWaiting: Bool {
+    /// True once QUIT was answered or the session was closed.
+    public var isClosed: Bool { if case .closed = state { true } else { false } }
+
+    /// True from DATA or BDAT until the queue's final answer: a queue transaction is open
+    /// or opening.
+    public var isInQueueTransaction: Bool {
         switch state {
-        case .openingQueue, .committing: true
+        case .openingQueue, .receivingData, .betweenChunks, .committing: true
+        case .receivingChunk(_, _, _, _, let queueOpen): queueOpen
         default: false
         }
     }
-
-    /// True once QUIT was answered or the session was closed for an error.
-    public var isClosed: Bool { if case .closed = state { true } else { false } }
 
     // MARK: Events
 
@@ -99,56 +102,74 @@ public struct SMTPServerSession: Sendable {
         [.reply(Reply(220, "", "\(settings.hostname) ESMTP Tern")), .flush]
     }
 
-    /// Consumes input up to one unit of work (one command line, or a run of DATA content).
-    /// - Returns: the actions, empty when more input is needed or the session is waiting
-    ///   for a queue answer.
+    /// Consumes input up to one unit of work that produces actions (a command line, or a
+    /// run of content).
+    /// - Returns: the actions; empty when more input is needed or the session waits for
+    ///   an answer (queue, TLS, credentials).
     public mutating func advance(_ input: inout ByteBuffer) -> [SMTPServerAction] {
+        while true {
+            let before = input.readerIndex
+            let actions = step(&input)
+            // Input consumed without a reply (a BDAT command, a discarded line): go on.
+            if !actions.isEmpty || input.readerIndex == before { return actions }
+        }
+    }
+
+    private mutating func step(_ input: inout ByteBuffer) -> [SMTPServerAction] {
         switch state {
-        case .receivingData(let greeting, let envelope, var reader, var refusal):
-            let output = reader.read(&input)
-            var actions: [SMTPServerAction] = []
-            if refusal == nil && reader.contentLength > settings.messageSizeLimit {
-                // RFC 1870 §6: no reply during the data; one 552 after the end of data.
-                refusal = .messageTooBig
-                actions.append(.abortQueue)
-            } else if refusal == nil {
-                actions += output.content.map(SMTPServerAction.writeContent)
-            }
-            guard output.ended else {
-                enter(.receivingData(greeting, envelope, reader, refusal: refusal))
-                return actions
-            }
-            if let refusal {
-                enter(.ready(greeting))
-                return actions + [.reply(refusal)]
-            }
-            enter(.committing(greeting))
-            return actions + [.commitQueue]
+        case .receivingData(let greeting, var reader, var content):
+            return receiveData(&input, greeting, &reader, &content)
+        case .receivingChunk(let greeting, var content, let remaining, let last, let queueOpen):
+            return receiveChunk(&input, greeting, &content, remaining: remaining, last: last, queueOpen: queueOpen)
         case .discardingLine(let previous):
-            guard let end = input.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-                input.moveReaderIndex(to: input.writerIndex)
+            guard let end = Self.endOfLine(in: input) else {
+                // Keep a final CR: it may be the start of the CRLF that ends the line.
+                input.moveReaderIndex(to: max(input.readerIndex, input.writerIndex - 1))
                 return []
             }
-            input.moveReaderIndex(to: end + 1)
+            input.moveReaderIndex(to: end)
             enter(previous.state)
-            return [.reply(.lineTooLong)]
-        case .openingQueue, .committing, .closed:
+            return countError(.lineTooLong)
+        case .startingTLS:
+            // RFC 3207 §4.2 (and CVE-2011-0411): nothing sent before the handshake counts.
+            input.moveReaderIndex(to: input.writerIndex)
             return []
-        case .connected, .ready, .transaction:
+        case .openingQueue, .committing, .checkingCredentials, .closed:
+            return []
+        case .connected, .ready, .transaction, .betweenChunks, .authenticating:
             return commandLine(&input)
         }
     }
 
-    /// The queue opened a transaction: prepend the Received field, invite the content.
-    /// - Parameter now: the time for the Received field, Unix seconds.
+    /// The index just after the first CRLF in `input` (a bare CR or LF is not a line end).
+    static func endOfLine(in input: ByteBuffer) -> Int? {
+        let view = input.readableBytesView
+        var index = view.startIndex
+        while let lf = view[index...].firstIndex(of: UInt8(ascii: "\n")) {
+            if lf > view.startIndex && view[lf - 1] == UInt8(ascii: "\r") { return lf + 1 }
+            index = lf + 1
+        }
+        return nil
+    }
+
+    /// The queue opened a transaction: prepend the Received field; invite DATA content
+    /// (354) or start reading the first chunk.
+    /// - Parameter now: the time for Received (and Date at submission), Unix seconds.
     public mutating func queueOpened(_ id: QueueID, now: Int64) -> [SMTPServerAction] {
-        guard case .openingQueue(let greeting, let envelope) = state else { return [] }
-        enter(.receivingData(greeting, envelope, DataReader(), refusal: nil))
+        guard case .openingQueue(let greeting, let envelope, let mode) = state else { return [] }
+        let content = IncomingContent(settings: settings, queueID: id, now: now)
         let received = TraceHeaders.received(
             helo: greeting.domain, client: settings.clientDescription, host: settings.hostname,
-            protocol: greeting.extended ? "ESMTP" : "SMTP", queueID: id,
+            protocol: receivedProtocol(greeting), queueID: id,
             recipient: envelope.recipients.count == 1 ? envelope.recipients[0] : nil, unixSeconds: now)
-        return [.writeContent(ByteBuffer(string: received)), .reply(.startData), .flush]
+        switch mode {
+        case .data:
+            enter(.receivingData(greeting, DataReader(), content))
+            return [.writeContent(ByteBuffer(string: received)), .reply(.startData), .flush]
+        case .chunk(let size, let last):
+            enter(.receivingChunk(greeting, content, remaining: size, last: last, queueOpen: true))
+            return [.writeContent(ByteBuffer(string: received))]
+        }
     }
 
     /// The queue made the message durable: only now is 250 sent.
@@ -162,138 +183,65 @@ public struct SMTPServerSession: Sendable {
     /// `451 4.3.0`). Never followed by a 250 for this message.
     public mutating func queueFailed(_ reply: Reply) -> [SMTPServerAction] {
         switch state {
-        case .openingQueue(let greeting, _), .committing(let greeting):
+        case .openingQueue(let greeting, _, .data), .committing(let greeting):
             enter(.ready(greeting))
             return [.reply(reply)]
-        case .receivingData(let greeting, let envelope, let reader, let refusal):
-            // The client is still sending: read the rest and refuse after the end of data.
-            enter(.receivingData(greeting, envelope, reader, refusal: refusal ?? reply))
+        case .openingQueue(let greeting, _, .chunk(let size, let last)):
+            // The chunk's octets are on their way and must be read, never run as commands.
+            enter(.receivingChunk(greeting, IncomingContent(refusedWith: reply), remaining: size, last: last, queueOpen: false))
+            return []
+        case .receivingData(let greeting, let reader, var content):
+            _ = content.refuse(reply)
+            enter(.receivingData(greeting, reader, content))
+            return []
+        case .receivingChunk(let greeting, var content, let remaining, let last, _):
+            _ = content.refuse(reply)
+            enter(.receivingChunk(greeting, content, remaining: remaining, last: last, queueOpen: false))
+            return []
+        case .betweenChunks(let greeting, _):
+            enter(.ready(greeting))
             return []
         default:
             return []
         }
     }
 
-    // MARK: Commands
-
-    private mutating func commandLine(_ input: inout ByteBuffer) -> [SMTPServerAction] {
-        let view = input.readableBytesView
-        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if view.count > settings.commandLineLimit {
-                input.moveReaderIndex(to: input.writerIndex)
-                enter(.discardingLine(previous: Box(state)))
-            }
-            return []
-        }
-        let lineLength = newline - view.startIndex + 1
-        var line = Array(view[view.startIndex..<newline])
-        input.moveReaderIndex(forwardBy: lineLength)
-        guard line.last == UInt8(ascii: "\r") else {
-            return [.reply(Reply(500, "5.5.2", "Error: bare LF received; lines must end with CRLF"))]
-        }
-        line.removeLast()
-        guard lineLength <= settings.commandLineLimit else { return [.reply(.lineTooLong)] }
-        switch SMTPCommand.parse(line) {
-        case .failure(let error): return [.reply(error.reply)]
-        case .success(let command): return handle(command)
-        }
+    /// The TLS handshake finished: the session starts over (RFC 3207 §4.2), EHLO first.
+    public mutating func tlsStarted() -> [SMTPServerAction] {
+        guard case .startingTLS = state else { return [] }
+        tlsActive = true
+        enter(.connected)
+        return []
     }
 
-    private mutating func handle(_ command: SMTPCommand) -> [SMTPServerAction] {
-        switch (command, state) {
-        case (.ehlo(let domain), _), (.helo(let domain), _):
-            let extended = if case .ehlo = command { true } else { false }
-            enter(.ready(Greeting(domain: domain, extended: extended)))
-            guard extended else { return [.reply(Reply(250, "", settings.hostname))] }
-            return [.reply(Reply(250, "", [settings.hostname, "PIPELINING", "SIZE \(settings.messageSizeLimit)",
-                                           "8BITMIME", "ENHANCEDSTATUSCODES"]))]
-        case (.quit, _):
-            enter(.closed)
-            return [.reply(Reply(221, "2.0.0", "Bye")), .close]
-        case (.noop, _):
-            return [.reply(.ok)]
-        case (.help, _):
-            return [.reply(Reply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"))]
-        case (.vrfy, _):
-            return [.reply(.cannotVerify)]
-        case (.unknown, _):
-            return [.reply(.syntaxError)]
-        case (.rset, .transaction(let greeting, _)):
-            enter(.ready(greeting))
-            return [.reply(.resetOk)]
-        case (.rset, _):
-            return [.reply(.resetOk)]
-        case (.mail, .connected), (.rcpt, .connected), (.data, .connected):
-            return [.reply(.needHelo)]
-        case (.mail(let reversePath, let parameters), .ready(let greeting)):
-            switch mailEnvelope(reversePath, parameters, extended: greeting.extended) {
-            case .failure(let error): return [.reply(error.reply)]
-            case .success(let envelope):
-                enter(.transaction(greeting, envelope))
-                return [.reply(.senderOk)]
-            }
-        case (.mail, _):
-            return [.reply(.nestedMail)]
-        case (.rcpt, .ready):
-            return [.reply(.needMail)]
-        case (.rcpt(let forwardPath, let parameters), .transaction(let greeting, var envelope)):
-            if let parameter = parameters.first { return [.reply(.unsupportedParameter(parameter.keyword))] }
-            if let refusal = recipientRefusal(forwardPath) { return [.reply(refusal)] }
-            guard envelope.recipients.count < settings.recipientLimit else { return [.reply(.tooManyRecipients)] }
-            envelope.recipients.append(forwardPath)
-            enter(.transaction(greeting, envelope))
-            return [.reply(.recipientOk)]
-        case (.data, .ready):
-            return [.reply(.needMail)]
-        case (.data, .transaction(let greeting, let envelope)):
-            guard !envelope.recipients.isEmpty else { return [.reply(.needRecipient)] }
-            enter(.openingQueue(greeting, envelope))
-            return [.flush, .openQueue(envelope)]
-        case (.rcpt, _), (.data, _):
-            return [.reply(.badSequence)]
-        }
-    }
-
-    /// MAIL parameters: SIZE (RFC 1870 §6) and BODY (RFC 6152); others get 555.
-    private func mailEnvelope(_ reversePath: String, _ parameters: [SMTPCommand.Parameter], extended: Bool) -> Result<Envelope, ReplyError> {
-        var envelope = Envelope(reversePath: reversePath, recipients: [])
-        for parameter in parameters {
-            guard extended else { return .failure(ReplyError(.unsupportedParameter(parameter.keyword))) }
-            switch (parameter.keyword, parameter.value?.uppercased()) {
-            case ("SIZE", let value?):
-                guard let size = UInt64(value) else { return .failure(ReplyError(.badArgument("SIZE needs a number"))) }
-                guard size <= settings.messageSizeLimit else { return .failure(ReplyError(.messageTooBig)) }
-                envelope.declaredSize = size
-            case ("BODY", "7BIT"): envelope.bodyType = .sevenBit
-            case ("BODY", "8BITMIME"): envelope.bodyType = .eightBitMIME
-            case ("BODY", _): return .failure(ReplyError(.badArgument("BODY must be 7BIT or 8BITMIME")))
-            default: return .failure(ReplyError(.unsupportedParameter(parameter.keyword)))
-            }
-        }
-        return .success(envelope)
-    }
-
-    /// Local domains are delivered here; anything else cannot be relayed yet.
-    private func recipientRefusal(_ forwardPath: String) -> Reply? {
-        if forwardPath.lowercased() == "postmaster" { return nil }
-        guard let domain = MailAddress.domain(of: forwardPath) else { return .badArgument("address needs a domain") }
-        guard settings.localDomains.contains(domain) else { return .relayDenied(domain) }
-        guard MailboxName.isValid(localPart: MailAddress.localPart(of: forwardPath)) else {
-            return .unknownUser(forwardPath)
-        }
-        return nil
+    /// The result of an `authenticate` action.
+    public mutating func authenticationChecked(user: String, accepted: Bool) -> [SMTPServerAction] {
+        guard case .checkingCredentials(let greeting) = state else { return [] }
+        enter(.ready(greeting))
+        guard accepted else { return countError(Reply(535, "5.7.8", "Error: authentication failed")) }
+        authenticatedUser = user
+        // RFC 4954 §6, RFC 6409: an authenticated client submits and may relay.
+        settings.relayPermitted = true
+        settings.isLocalSubmission = true
+        return [.reply(Reply(235, "2.7.0", "Authentication successful"))]
     }
 
     /// The one place where the session changes state.
-    private mutating func enter(_ next: State) { state = next }
-}
+    mutating func enter(_ next: State) { state = next }
 
-extension SMTPServerSession {
-    /// True from DATA until the queue's final answer: a queue transaction is open or opening.
-    public var isInQueueTransaction: Bool {
-        switch state {
-        case .openingQueue, .receivingData, .committing: true
-        default: false
+    /// An error reply that counts towards the error limit; past it the session ends with 421.
+    mutating func countError(_ reply: Reply) -> [SMTPServerAction] {
+        errors += 1
+        guard errors < settings.errorLimit else {
+            enter(.closed)
+            return [.reply(reply), .reply(Reply(421, "4.7.0", "\(settings.hostname) Error: too many errors")), .close]
         }
+        return [.reply(reply)]
+    }
+
+    /// RFC 3848: ESMTP with S for TLS and A for authentication.
+    private func receivedProtocol(_ greeting: Greeting) -> String {
+        guard greeting.extended else { return "SMTP" }
+        return "ESMTP" + (tlsActive ? "S" : "") + (authenticatedUser != nil ? "A" : "")
     }
 }

@@ -14,7 +14,7 @@ final class SMTPConnectionDriver {
     private var session: SMTPServerSession
     private var input = ByteBuffer()
     private var output = ByteBuffer()
-    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private var inbound: NIOAsyncChannelInboundStream<SMTPInbound>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private let queueSocket: String
     private var logger: Logger
@@ -23,9 +23,18 @@ final class SMTPConnectionDriver {
     private var sentOctets: UInt64 = 0
     private var envelope: Envelope?
     private var closed = false
+    /// Starts TLS after writing the given bytes; nil when no certificate is configured.
+    private let startTLS: (@Sendable (ByteBuffer) async throws -> Void)?
+    private let credentials: SMTPCredentials?
+    /// Set once TLS is active: input that did not come through TLS is dropped.
+    private var requireSecure = false
+    private let executor = BlockingExecutor()
 
-    init(session: SMTPServerSession, inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
-         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queueSocket: String, logger: Logger) {
+    init(session: SMTPServerSession, inbound: NIOAsyncChannelInboundStream<SMTPInbound>,
+         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queueSocket: String, logger: Logger,
+         startTLS: (@Sendable (ByteBuffer) async throws -> Void)?, credentials: SMTPCredentials?) {
+        self.startTLS = startTLS
+        self.credentials = credentials
         self.session = session
         self.inbound = inbound.makeAsyncIterator()
         self.outbound = outbound
@@ -50,14 +59,15 @@ final class SMTPConnectionDriver {
             }
             try await flush()
             if session.isClosed { return }
-            let received: ByteBuffer?
+            let received: SMTPInbound?
             do { received = try await inbound.next() } catch { throw ClientLinkFailure(underlying: error) }
             guard var more = received else {
                 closed = true
                 return
             }
+            if requireSecure && !more.secure { continue }
             if input.readerIndex > 65_536 { input.discardReadBytes() }
-            input.writeBuffer(&more)
+            input.writeBuffer(&more.bytes)
         }
     }
 
@@ -81,6 +91,20 @@ final class SMTPConnectionDriver {
             case .commitQueue:
                 guard let wire else { continue }
                 try await commit(sentOctets, wire: wire)
+            case .startTLS:
+                guard let startTLS else { continue }
+                let pending = output
+                output = ByteBuffer()
+                do { try await startTLS(pending) } catch { throw ClientLinkFailure(underlying: error) }
+                input.clear()
+                requireSecure = true
+                logger.info("TLS started")
+                try await perform(session.tlsStarted(), wire: wire)
+            case .authenticate(let user, let password):
+                let credentials = self.credentials
+                let accepted = (try? await executor.run { credentials?.verify(user: user, password: password) ?? false }) ?? false
+                logger.info(accepted ? "authenticated" : "authentication failed", metadata: ["smtp.user": "\(user)"])
+                try await perform(session.authenticationChecked(user: user, accepted: accepted), wire: wire)
             case .abortQueue:
                 guard let wire else { continue }
                 try await link {

@@ -1,33 +1,98 @@
-// tern-submitd's connection handling: each accepted SMTP connection gets a session whose
-// settings come from tern.conf and whose peer description comes from the socket.
+// tern-submitd's connection handling: the policy of each connection (relay, submission,
+// TLS, AUTH, limits) is decided from tern.conf and the kind of socket, then one driver
+// runs the session.
 import Logging
 import MailCore
 import NIOCore
+import NIOSSL
+import PosixFile
 import SMTP
 
-/// An accepted SMTP connection.
-public typealias SMTPConnection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+/// What every SMTP connection of this daemon shares.
+public struct SMTPServer: Sendable {
+    let context: DaemonContext
+    let relayNetworks: [IPNetwork]
+    let tls: NIOSSLContext?
+    let credentials: SMTPCredentials?
+    let limiter: ConnectionLimiter
+    let logger: Logger
 
-public enum SMTPServer {
-    /// The listener's child-channel initializer: raw bytes both ways.
-    public static func configure(_ channel: Channel) -> EventLoopFuture<SMTPConnection> {
-        channel.eventLoop.makeCompletedFuture { try SMTPConnection(wrappingChannelSynchronously: channel) }
+    /// Reads the TLS certificate and key and the credentials file named in tern.conf.
+    /// - Throws: when a configured file cannot be read or parsed, or a network is malformed.
+    public init(context: DaemonContext, logger: Logger) throws {
+        let configuration = context.configuration
+        self.context = context
+        self.logger = logger
+        relayNetworks = try configuration.relayNetworks.map { text in
+            guard let network = IPNetwork(text) else { throw Configuration.ParseError(line: 0, reason: "relay_networks: bad network \(text)") }
+            return network
+        }
+        if !configuration.tlsCertificate.isEmpty && !configuration.tlsKey.isEmpty {
+            let certificates = try NIOSSLCertificate.fromPEMFile(configuration.tlsCertificate).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: configuration.tlsKey, format: .pem)
+            tls = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key)))
+        } else {
+            tls = nil
+        }
+        if configuration.smtpCredentials.isEmpty {
+            credentials = nil
+        } else {
+            let file = try ReadableFile(opening: configuration.smtpCredentials)
+            credentials = try SMTPCredentials(parsing: String(decoding: try file.readAll(limit: 1 << 22), as: UTF8.self))
+        }
+        limiter = ConnectionLimiter(total: configuration.smtpConnectionLimit, perClient: configuration.smtpClientConnectionLimit)
     }
 
-    /// Serves one connection until QUIT or EOF; errors end only this connection.
-    public static func serve(_ connection: SMTPConnection, context: DaemonContext, logger: Logger) async {
+    /// The listener's child-channel initializer.
+    public func configure(_ channel: Channel) -> EventLoopFuture<(SMTPConnection, SMTPInboundTagger)> {
+        SMTPChannel.configure(channel, hostname: context.configuration.hostname, timeout: .seconds(Int64(context.configuration.smtpTimeout)))
+    }
+
+    /// Serves one connection until QUIT, EOF, a timeout or a limit; errors end only this connection.
+    public func serve(_ accepted: (SMTPConnection, SMTPInboundTagger)) async {
+        let (connection, tagger) = accepted
+        let channel = connection.channel
+        let clientIP = channel.remoteAddress?.ipAddress
         var logger = logger
-        let client = await describePeer(connection.channel)
+        let client = await Self.describePeer(channel)
         logger[metadataKey: "smtp.client"] = "\(client)"
         let configuration = context.configuration
-        let settings = SMTPServerSession.Settings(
-            hostname: configuration.hostname, clientDescription: client,
-            messageSizeLimit: configuration.messageSizeLimit, recipientLimit: configuration.recipientLimit,
-            localDomains: Set(configuration.localDomains))
+        guard limiter.acquire(client: clientIP) else {
+            logger.warning("refused a connection over the connection limit")
+            try? await connection.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(string: "421 4.7.0 \(configuration.hostname) Error: too many connections\r\n"))
+            }
+            return
+        }
+        defer { limiter.release(client: clientIP) }
+        let sessionTimeout = channel.eventLoop.scheduleTask(in: .seconds(Int64(configuration.smtpSessionTimeout))) {
+            channel.writeAndFlush(ByteBuffer(string: "421 4.4.2 \(configuration.hostname) Error: session too long\r\n"), promise: nil)
+            channel.close(promise: nil)
+        }
+        defer { sessionTimeout.cancel() }
+        var settings = SMTPServerSettings(hostname: configuration.hostname, clientDescription: client,
+                                          localDomains: Set(configuration.localDomains))
+        settings.messageSizeLimit = configuration.messageSizeLimit
+        settings.recipientLimit = configuration.recipientLimit
+        settings.headerSectionLimit = configuration.headerSizeLimit
+        settings.junkCommandLimit = configuration.smtpJunkCommandLimit
+        settings.errorLimit = configuration.smtpErrorLimit
+        settings.relayPermitted = clientIP.map { ip in relayNetworks.contains { $0.contains(ip) } } ?? true
+        settings.isLocalSubmission = clientIP == nil
+        settings.tlsAvailable = tls != nil && clientIP != nil
+        settings.authAvailable = credentials != nil
+        var startTLS: (@Sendable (ByteBuffer) async throws -> Void)?
+        if let tls {
+            startTLS = { pending in try await SMTPChannel.startTLS(channel, tagger: tagger, context: tls, pending: pending) }
+        }
+        let session = SMTPServerSession(settings: settings)
+        let queueSocket = context.paths.queueSocket
+        let credentials = credentials
         do {
             try await connection.executeThenClose { inbound, outbound in
-                let driver = SMTPConnectionDriver(session: SMTPServerSession(settings: settings), inbound: inbound,
-                                                  outbound: outbound, queueSocket: context.paths.queueSocket, logger: logger)
+                let driver = SMTPConnectionDriver(
+                    session: session, inbound: inbound, outbound: outbound, queueSocket: queueSocket, logger: logger,
+                    startTLS: startTLS, credentials: credentials)
                 try await driver.run()
             }
         } catch {

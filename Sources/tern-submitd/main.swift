@@ -3,15 +3,14 @@
 import TernRuntime
 
 await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
+    let smtp = try SMTPServer(context: context, logger: logger)
     let activated = sockets.isSocketActivated
     let local = try await Listeners.open(
         "submit", from: sockets, fallback: activated ? nil : .unix(path: context.paths.submitSocket),
-        logger: logger, initializer: SMTPServer.configure)
+        logger: logger, initializer: smtp.configure)
     let network = try await Listeners.open(
         "smtp", from: sockets, fallback: activated ? nil : ListenAddress.tcp(context.configuration.smtpListen),
-        logger: logger, initializer: SMTPServer.configure)
-    let server = ConnectionServer(listeners: local + network) { connection in
-        await SMTPServer.serve(connection, context: context, logger: logger)
-    }
+        logger: logger, initializer: smtp.configure)
+    let server = ConnectionServer(listeners: local + network) { connection in await smtp.serve(connection) }
     return ([server], "accepting SMTP on \(local.count + network.count) sockets")
 }

@@ -1,0 +1,71 @@
+// The pipeline of an SMTP connection: an idle timeout (RFC 5321 §4.5.3.2.7) that answers
+// 421 and closes, and a tag on every received buffer saying whether it came through TLS,
+// so that plaintext sent before a STARTTLS handshake is never read as a command after it
+// (RFC 3207 §4.2, CVE-2011-0411).
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+
+/// Received bytes, and whether TLS protected them.
+public struct SMTPInbound: Sendable {
+    public var bytes: ByteBuffer
+    public var secure: Bool
+}
+
+/// An accepted SMTP connection.
+public typealias SMTPConnection = NIOAsyncChannel<SMTPInbound, ByteBuffer>
+
+/// Tags inbound buffers with the TLS state at the moment they passed.
+public final class SMTPInboundTagger: ChannelInboundHandler, Sendable {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = SMTPInbound
+    let secure = NIOLockedValueBox(false)
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        context.fireChannelRead(wrapInboundOut(SMTPInbound(bytes: bytes, secure: secure.withLockedValue { $0 })))
+    }
+}
+
+/// Answers a silent client with 421 and closes the connection.
+final class SMTPTimeoutHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let hostname: String
+
+    init(hostname: String) { self.hostname = hostname }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        let reply = ByteBuffer(string: "421 4.4.2 \(hostname) Error: timeout exceeded\r\n")
+        // A small write is on the socket before the close is processed.
+        context.writeAndFlush(NIOAny(reply), promise: nil)
+        context.close(promise: nil)
+    }
+}
+
+enum SMTPChannel {
+    /// Installs the handlers on a new connection and wraps it for async use.
+    static func configure(_ channel: Channel, hostname: String, timeout: TimeAmount) -> EventLoopFuture<(SMTPConnection, SMTPInboundTagger)> {
+        channel.eventLoop.makeCompletedFuture {
+            let tagger = SMTPInboundTagger()
+            try channel.pipeline.syncOperations.addHandlers([
+                IdleStateHandler(readTimeout: timeout), SMTPTimeoutHandler(hostname: hostname), tagger,
+            ])
+            return (try SMTPConnection(wrappingChannelSynchronously: channel), tagger)
+        }
+    }
+
+    /// Writes `pending` (the 220 to STARTTLS) and puts TLS in front of the pipeline in one
+    /// event-loop turn, so no byte read after the 220 bypasses TLS.
+    static func startTLS(_ channel: Channel, tagger: SMTPInboundTagger, context: NIOSSLContext, pending: ByteBuffer) async throws {
+        try await channel.eventLoop.submit {
+            channel.writeAndFlush(pending, promise: nil)
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context), position: .first)
+            tagger.secure.withLockedValue { $0 = true }
+        }.get()
+    }
+}
