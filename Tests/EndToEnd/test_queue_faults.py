@@ -122,3 +122,18 @@ def test_injected_failure_never_gets_250(tern, calls, tmp_path):
     # Once the fault is gone the same daemon accepts again.
     assert send(tern)[0] == 250
     assert tern.wait_for_messages({"dora": 2}) == {"dora": 2}
+
+
+def test_queue_turning_read_only_gets_451_then_accepts_again(tern):
+    assert send(tern)[0] == 250
+    assert tern.wait_for_messages({"dora": 1}) == {"dora": 1}
+    try:
+        tern.mount_readonly(tern.queue_dir)  # under the running tern-mtad
+    except subprocess.CalledProcessError as e:
+        pytest.skip(f"cannot bind-mount the queue read-only here (needs root): {e.stderr!r}")
+    code, text = send(tern)
+    assert (code, text[:5]) == (451, b"4.3.0"), f"{code} {text!r}"
+    assert tern.alive("tern-mtad")
+    tern.unmount(tern.queue_dir)  # writable again: no restart needed
+    assert send(tern)[0] == 250
+    assert tern.wait_for_messages({"dora": 2}) == {"dora": 2}
