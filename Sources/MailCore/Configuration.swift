@@ -15,6 +15,17 @@ public struct Configuration: Sendable, Equatable {
     public var retryMinimum: Int = 300
     /// `retry_maximum`: the longest delay between retries, in seconds.
     public var retryMaximum: Int = 3600
+    /// `queue_lifetime`: seconds a message may stay queued before it is returned (Postfix
+    /// `maximal_queue_lifetime`, RFC 5321 §4.5.4.1: at least 4–5 days).
+    public var queueLifetime: Int64 = 5 * 86_400
+    /// `delay_warning`: seconds after arrival when a delay report is sent (RFC 3464
+    /// `Action: delayed`); `0` disables it.
+    public var delayWarning: Int64 = 4 * 3600
+    /// `queue_group_commit`: `yes` lets concurrent commits share one queue-directory fsync.
+    public var queueGroupCommit: Bool = true
+    /// `queue_minimum_free`: octets that must stay free on the queue file system; a
+    /// message that would eat into them is refused with `452 4.3.1` before DATA.
+    public var queueMinimumFree: UInt64 = 16 * 1_048_576
     /// `delivery_concurrency`: how many deliveries tern-mtad runs at once.
     public var deliveryConcurrency: Int = 4
     /// `smtp_listen`: `host:port` tern-submitd binds when not socket-activated.
@@ -91,6 +102,18 @@ public struct Configuration: Sendable, Equatable {
             case "recipient_limit": configuration.recipientLimit = max(100, try number(Int.self))
             case "retry_minimum": configuration.retryMinimum = try number(Int.self)
             case "retry_maximum": configuration.retryMaximum = try number(Int.self)
+            case "queue_lifetime": configuration.queueLifetime = try number(Int64.self)
+            case "delay_warning":
+                guard let seconds = Int64(value), seconds >= 0 else {
+                    throw ParseError(line: index + 1, reason: "delay_warning needs a whole number of seconds (0 = off)")
+                }
+                configuration.delayWarning = seconds
+            case "queue_group_commit":
+                guard value == "yes" || value == "no" else { throw ParseError(line: index + 1, reason: "queue_group_commit is yes or no") }
+                configuration.queueGroupCommit = value == "yes"
+            case "queue_minimum_free":
+                guard let octets = UInt64(value) else { throw ParseError(line: index + 1, reason: "queue_minimum_free needs a number of octets") }
+                configuration.queueMinimumFree = octets
             case "delivery_concurrency": configuration.deliveryConcurrency = try number(Int.self)
             case "smtp_listen": configuration.smtpListen = value
             case "relay_networks": configuration.relayNetworks = list(value)
