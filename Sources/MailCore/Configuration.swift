@@ -27,7 +27,7 @@ public struct Configuration: Sendable, Equatable {
     /// message that would eat into them is refused with `452 4.3.1` before DATA.
     public var queueMinimumFree: UInt64 = 16 * 1_048_576
     /// `delivery_concurrency`: how many deliveries tern-mtad runs at once.
-    public var deliveryConcurrency: Int = 4
+    public var deliveryConcurrency: Int = 20
     /// `smtp_listen`: `host:port` tern-submitd binds when not socket-activated.
     public var smtpListen: String = "127.0.0.1:25"
     /// `relay_networks`: client networks (CIDR) that may relay to any domain; the local
@@ -53,6 +53,22 @@ public struct Configuration: Sendable, Equatable {
     public var smtpConnectionLimit: Int = 2000
     /// `smtp_client_connection_limit`: concurrent SMTP connections from one client address.
     public var smtpClientConnectionLimit: Int = 50
+    /// `relayhost`: send all non-local mail here: `[host]:port` (no MX lookup) or `host[:port]`.
+    public var relayhost: String = ""
+    /// `transport_table`: a file of `domain next-hop` lines that override DNS per domain.
+    public var transportTable: String = ""
+    /// `dns_server`: `address[:port]` of the name server for MX lookups; empty: /etc/resolv.conf.
+    public var dnsServer: String = ""
+    /// `remote_smtp_port`: the port of mail exchangers found through DNS (RFC 5321 §4.5.4: 25).
+    public var remoteSMTPPort: Int = 25
+    /// `tls_required_domains`: domains whose mail goes only over TLS (else opportunistic).
+    public var tlsRequiredDomains: [String] = []
+    /// `relay_concurrency`: outgoing SMTP connections in total.
+    public var relayConcurrency: Int = 100
+    /// `destination_concurrency`: outgoing SMTP connections to one destination (host and port).
+    public var destinationConcurrency: Int = 20
+    /// `hop_limit`: a message with more Received fields than this is a loop (RFC 5321 §6.3): 5.4.6.
+    public var hopLimit: Int = 50
 
     /// The defaults for a host called `hostname`.
     public init(hostname: String) {
@@ -127,6 +143,14 @@ public struct Configuration: Sendable, Equatable {
             case "smtp_session_timeout": configuration.smtpSessionTimeout = try number(Int.self)
             case "smtp_connection_limit": configuration.smtpConnectionLimit = try number(Int.self)
             case "smtp_client_connection_limit": configuration.smtpClientConnectionLimit = try number(Int.self)
+            case "relayhost": configuration.relayhost = value
+            case "transport_table": configuration.transportTable = value
+            case "dns_server": configuration.dnsServer = value
+            case "remote_smtp_port": configuration.remoteSMTPPort = try number(Int.self)
+            case "tls_required_domains": configuration.tlsRequiredDomains = list(value).map { $0.lowercased() }
+            case "relay_concurrency": configuration.relayConcurrency = try number(Int.self)
+            case "destination_concurrency": configuration.destinationConcurrency = try number(Int.self)
+            case "hop_limit": configuration.hopLimit = try number(Int.self)
             default: throw ParseError(line: index + 1, reason: "unknown setting \(key)")
             }
         }

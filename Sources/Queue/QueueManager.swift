@@ -131,7 +131,8 @@ public actor QueueManager {
     }
 
     private func startDelivery(_ id: QueueID, _ entry: inout QueueEntry) {
-        let recipients = route(&entry)
+        // The agent routes each recipient: local domains to tern-deliverd, others over SMTP.
+        let recipients = entry.openRecipients
         let header = entry.header
         let request = DeliveryRequest(
             queueID: id, reversePath: header.envelope.reversePath, arrival: header.arrival,
@@ -142,26 +143,6 @@ public actor QueueManager {
             await manager.finish(id, recipients: recipients, replies: replies)
             await manager.settle(id)
         }
-    }
-
-    /// Recipients in local domains go to local delivery; others cannot be relayed yet and
-    /// fail now, with the reason logged (never dropped silently).
-    private func route(_ entry: inout QueueEntry) -> [Int] {
-        var local: [Int] = []
-        for index in entry.openRecipients {
-            let address = entry.header.envelope.recipients[index]
-            let domain = MailAddress.domain(of: address)
-            if domain == nil || settings.localDomains.contains(domain!) {
-                local.append(index)
-            } else {
-                entry.state.recipients[index].state = .bounced
-                entry.state.recipients[index].lastReply = Reply(550, "5.4.4", "relaying to \(domain!) is not supported yet").description
-                logger.error("cannot relay to a remote domain yet", metadata: [
-                    "queue.id": "\(entry.header.queueID)", "rcpt.to": "\(address)", "dsn.status": "5.4.4",
-                ])
-            }
-        }
-        return local
     }
 
     private func finish(_ id: QueueID, recipients: [Int], replies: [Reply]) async {

@@ -83,6 +83,9 @@ public struct SMTPClientSession: Sendable {
 
     public init(settings: Settings) { self.settings = settings }
 
+    /// True when the session can `begin` a message.
+    public var isReady: Bool { if case .ready = state { true } else { false } }
+
     /// Seconds to wait for the reply the session expects now (RFC 5321 §4.5.3.2).
     public var replyTimeout: Int {
         switch state {

@@ -17,8 +17,7 @@ public struct DaemonContext: Sendable {
         let paths = TernPaths(root: getenv("TERN_ROOT").map { String(cString: $0) })
         var text = ""
         if FileSystem.status(paths.configurationFile) != nil {
-            let file = try ReadableFile(opening: paths.configurationFile)
-            text = String(decoding: try file.readAll(limit: 1 << 20), as: UTF8.self)
+            text = try readTextFile(paths.configurationFile)
         }
         return DaemonContext(paths: paths, configuration: try Configuration.parse(text, hostname: hostName()))
     }

@@ -10,9 +10,13 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
     let configuration = context.configuration
     let executor = BlockingExecutor()
     let store = try QueueStore(directory: context.paths.queueDirectory, runner: executor, groupCommit: configuration.queueGroupCommit)
+    let transportText = try configuration.transportTable.isEmpty ? "" : readTextFile(configuration.transportTable)
+    let agent = RoutingAgent(
+        local: LocalDeliveryAgent(socketPath: context.paths.deliverSocket, store: store, logger: logger),
+        remote: try RemoteDeliveryAgent(configuration: configuration, store: store, transportText: transportText, logger: logger),
+        localDomains: Set(configuration.localDomains))
     let manager = QueueManager(
-        store: store, runner: executor,
-        agent: LocalDeliveryAgent(socketPath: context.paths.deliverSocket, store: store, logger: logger),
+        store: store, runner: executor, agent: agent,
         settings: .init(concurrency: configuration.deliveryConcurrency,
                         retry: RetrySchedule(minimum: configuration.retryMinimum, maximum: configuration.retryMaximum),
                         localDomains: Set(configuration.localDomains), lifetime: configuration.queueLifetime,
