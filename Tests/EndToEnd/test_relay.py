@@ -219,3 +219,44 @@ def test_relay_throughput_to_smtp_sink(cleanup, tmp_path, figures, connections):
     assert len(sink.messages()) >= count
     figures(f"relay to smtp-sink, {connections} connection(s): {count} messages of 1 KiB in {elapsed:.2f} s "
             f"= {count / elapsed:.1f} messages/s end to end (debug build)")
+
+
+def test_too_many_received_fields_bounce_as_a_loop(cleanup, tmp_path):
+    port = free_port()
+    capture = CaptureSink("127.0.0.1", port)
+    cleanup(capture)
+    tern = tern_with(transport("hop_limit = 10\n", tmp_path, f"capture.test [127.0.0.1]:{port}\n"))
+    cleanup(tern)
+    looped = b"".join(b"Received: from hop%d.example by hop%d.example; Sun, 29 Nov 2026 10:00:00 +0000\r\n" % (i, i + 1) for i in range(12))
+    submit(tern, ["u@capture.test"], looped + b"Subject: loop\r\n\r\nround and round\r\n")
+    assert tern.wait_for_messages({"alice": 1}) == {"alice": 1}
+    assert "5.4.6" in next(iter(tern.maildir("alice"))).as_string()
+    assert capture.messages == []
+
+
+def test_starttls_required_per_domain(cleanup, tmp_path):
+    """Tern relays to a second Tern that offers STARTTLS (required for its domain), and
+    refuses to send in plain text to a peer that does not offer it."""
+    import subprocess
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=mx.remote.test",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    receiver = TernInstance(conf="hostname = mx.remote.test\nlocal_domains = remote.test\nretry_minimum = 1\nretry_maximum = 2\n"
+                            f"tls_certificate = {cert}\ntls_key = {key}\n")
+    receiver.start_all()
+    cleanup(receiver)
+    port = free_port()
+    plain = CaptureSink("127.0.0.1", port)
+    cleanup(plain)
+    sender = tern_with(transport("tls_required_domains = remote.test, plain.test\n", tmp_path,
+                                 f"remote.test [127.0.0.1]:{receiver.port}\nplain.test [127.0.0.1]:{port}\n"))
+    cleanup(sender)
+    submit(sender, ["carol@remote.test"])
+    submit(sender, ["u@plain.test"])
+    assert receiver.wait_for_messages({"carol": 1}) == {"carol": 1}
+    received = " ".join(next(iter(receiver.maildir("carol"))).get_all("Received"))
+    assert "with ESMTPS id" in received, received
+    time.sleep(2)
+    assert plain.messages == []
+    entries = queue_entries(sender)
+    assert len(entries) == 1 and "4.7.4" in entries[0]["recipients"][0]["delay_reason"]
