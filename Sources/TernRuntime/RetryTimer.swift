@@ -27,8 +27,9 @@ public struct RetryTimer: Service, ActivityReporting {
     public func activity() async -> Activity {
         let summaries = await manager.summaries()
         let now = Int64(time(nil))
-        let nextDue = summaries.map(\.nextAttempt).min()
-        let busy = nextDue.map { $0 <= now } ?? false
+        // Held messages wait for `mailctl queue release`, not for a time.
+        let nextDue = summaries.filter { !$0.held }.map(\.nextAttempt).min()
+        let busy = !(await manager.isIdle) || (nextDue.map { $0 <= now } ?? false)
         let idleSince = lastBusy.withLockedValue { last in
             if busy { last = .now }
             return last
@@ -36,11 +37,13 @@ public struct RetryTimer: Service, ActivityReporting {
         return Activity(summary: Self.describe(summaries, now: now), idleSince: busy ? nil : idleSince, nextDue: nextDue)
     }
 
-    /// `queue: 3 messages, oldest 5m, next retry in 2m`, or `queue empty`.
+    /// `queue: 3 messages (1 held), oldest 5m, next retry in 2m`, or `queue empty`.
     static func describe(_ summaries: [QueueSummary], now: Int64) -> String {
         guard let oldest = summaries.map(\.arrival).min() else { return "queue empty" }
-        var text = "queue: \(summaries.count) message\(summaries.count == 1 ? "" : "s"), oldest \(ShortDuration.text(seconds: now - oldest))"
-        if let next = summaries.map(\.nextAttempt).filter({ $0 > now }).min() {
+        let held = summaries.filter(\.held).count
+        var text = "queue: \(summaries.count) message\(summaries.count == 1 ? "" : "s")" + (held > 0 ? " (\(held) held)" : "")
+        text += ", oldest \(ShortDuration.text(seconds: now - oldest))"
+        if let next = summaries.filter({ !$0.held }).map(\.nextAttempt).filter({ $0 > now }).min() {
             text += ", next retry in \(ShortDuration.text(seconds: next - now))"
         }
         return text

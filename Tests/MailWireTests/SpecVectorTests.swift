@@ -47,7 +47,7 @@ struct SpecVectors {
     init() throws { vectors = try SpecVectors() }
 
     @Test func documentHasEveryVector() {
-        #expect(vectors.valid.count == 18)
+        #expect(vectors.valid.count == 24)
         #expect(Set(vectors.bad.keys) == ["oversize", "wrong-version", "unknown-type", "truncated", "leftover"])
     }
 
@@ -76,6 +76,15 @@ struct SpecVectors {
         let (_, deliver) = try SpecVectors.decode(vectors.valid["deliver"]!)
         #expect(deliver == .deliver(DeliveryRequest(queueID: QueueID("4bQk7Tm9XzB2c1")!, reversePath: "", arrival: 1_764_000_000,
                                                      mayBeRedelivery: true, recipients: ["bob@localhost"])))
+        let (_, control) = try SpecVectors.decode(vectors.valid["queue-control"]!)
+        #expect(control == .queueControl(.hold, QueueID("4bQk7Tm9XzB2c1")!))
+        let (_, flush) = try SpecVectors.decode(vectors.valid["queue-control-flush-all"]!)
+        #expect(flush == .queueControl(.flush, nil))
+        let (_, detail) = try SpecVectors.decode(vectors.valid["queue-detail"]!)
+        guard case .queueDetail(let shown) = detail else { Issue.record("not a QUEUE_DETAIL"); return }
+        #expect(shown.summary.held && shown.envelopeID == "QQ314159" && shown.returnContent == .headers)
+        let (_, report) = try SpecVectors.decode(vectors.valid["queue-report"]!)
+        #expect(report == .queueReport(QueueVerification(checked: 2, problems: [.init(name: "4bQk7Tm9XzB2c1", reason: "checksum mismatch")])))
         let (_, read) = try SpecVectors.decode(vectors.valid["mailbox-read"]!)
         #expect(read == .mailboxRead(user: "bob", number: 3))
     }
