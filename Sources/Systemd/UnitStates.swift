@@ -8,8 +8,6 @@ import Glibc
 public struct UnitState: Sendable, Equatable {
     /// `active`, `inactive`, `activating`, `deactivating`, `failed` or `reloading`.
     public var activeState: String
-    /// The type-specific state, e.g. `listening` or `running`.
-    public var subState: String
     /// The service's `STATUS=` text; empty for other units or when none was sent.
     public var statusText: String
 }
@@ -30,10 +28,8 @@ public enum UnitStates {
             guard result >= 0, let encoded else { throw SystemdError(call: "sd_bus_path_encode", errno: -result) }
             defer { free(encoded) }
             let path = String(cString: encoded)
-            let unitInterface = "org.freedesktop.systemd1.Unit"
             states[unit] = UnitState(
-                activeState: try property(bus, path, unitInterface, "ActiveState"),
-                subState: try property(bus, path, unitInterface, "SubState"),
+                activeState: try property(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState"),
                 statusText: unit.hasSuffix(".service") ? try property(bus, path, "org.freedesktop.systemd1.Service", "StatusText") : "")
         }
         return states
