@@ -2,7 +2,7 @@
 // services run, then every interval a STATUS= line with live figures and, when
 // WatchdogSec= is set, WATCHDOG=1 — sent only after every NIO event loop has run a task,
 // so a stuck event loop stops the pings and systemd restarts the daemon. STOPPING=1 when
-// graceful shutdown begins. Under a service manager it ends the daemon when idle.
+// graceful shutdown begins. Run by systemd as a service, it ends the daemon when idle.
 import Glibc
 import Logging
 import MailCore
