@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "SMTP", dependencies: ["MailCore", nio]),
         .target(name: "Queue", dependencies: ["MailCore", "MailWire", "PosixFile", nio, logging]),
         .target(name: "Maildir", dependencies: ["MailCore", "PosixFile", nio]),
-        .target(name: "Relay", dependencies: ["MailCore", "SMTP", "CResolv"]),
+        .target(name: "Relay", dependencies: ["MailCore", "SMTP", "CResolv", "PosixFile"]),
         // Sockets, listeners and lifecycle shared by the daemons and mailctl.
         .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "Relay", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
         // One thin executable per job.

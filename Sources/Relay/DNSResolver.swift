@@ -3,6 +3,7 @@
 // event loops.
 import CResolv
 import Glibc
+import PosixFile
 
 /// Why a lookup found nothing.
 public enum DNSFailure: Error, Equatable, Sendable {
@@ -62,7 +63,7 @@ public struct DNSResolver: Sendable {
             var record = record
             var text = [CChar](repeating: 0, count: 64)
             let ok = withUnsafeBytes(of: &record.address) { inet_ntop(record.family, $0.baseAddress, &text, 64) } != nil
-            return ok ? String(cString: text) : nil
+            return ok ? String(nulTerminated: text) : nil
         })
     }
 

@@ -26,7 +26,6 @@ public struct DaemonContext: Sendable {
     static func hostName() -> String {
         var name = [CChar](repeating: 0, count: 256)
         guard gethostname(&name, name.count - 1) == 0 else { return "localhost" }
-        let length = name.firstIndex(of: 0) ?? name.count
-        return String(decoding: name[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: name)
     }
 }

@@ -8,6 +8,7 @@ import Logging
 import MailCore
 import NIOCore
 import NIOSSL
+import PosixFile
 import Queue
 import Relay
 import SMTP
@@ -174,7 +175,7 @@ public struct RemoteDeliveryAgent: Sendable {
                 var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
                 let length = socklen_t(address.pointee.sa_family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
                 if getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
-                    addresses.append(String(cString: host).split(separator: "%").first.map(String.init) ?? "")
+                    addresses.append(String(nulTerminated: host).split(separator: "%").first.map(String.init) ?? "")
                 }
             }
             cursor = entry.pointee.ifa_next

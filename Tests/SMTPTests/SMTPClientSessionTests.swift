@@ -113,4 +113,13 @@ import Testing
         _ = session.begin(message(["a@x"]))
         #expect(session.connectionLost("reset").first == .transactionDone([Reply(451, "4.4.2", "lost connection with server: reset")]))
     }
+
+    @Test func keywordsAreRecognisedInAnyCase() {
+        // Cases C16: lower-case EHLO keywords from a capture server.
+        var session = SMTPClientSession(settings: .init(heloName: "relay.example.com", tlsPossible: true, tlsRequired: false))
+        _ = session.received(Reply(220, "", "mx.example.net Esmtp service ready"))
+        let actions = session.received(Reply(250, "", ["mx.example.net", "pipelining", "size 10240000", "8bitmime", "starttls"]))
+        #expect(actions == [.send("STARTTLS\r\n")])
+        #expect(session.capabilities.pipelining && session.capabilities.eightBitMIME && session.capabilities.size == 10_240_000)
+    }
 }
