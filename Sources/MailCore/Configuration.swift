@@ -42,6 +42,12 @@ public struct Configuration: Sendable, Equatable {
     public var smtpConnectionLimit: Int = 2000
     /// `smtp_client_connection_limit`: concurrent SMTP connections from one client address.
     public var smtpClientConnectionLimit: Int = 50
+    /// `local_recipients`: who has a mailbox here (`accounts`, the default, or `any`).
+    public var localRecipients: LocalRecipientPolicy = .accounts
+    /// `home_mailbox`: each user's Maildir as a path below their home directory (`Maildir`
+    /// for `~/Maildir/`, as Postfix's `home_mailbox = Maildir/`); empty (the default): the
+    /// spool, `/var/mail/USER/`.
+    public var homeMailbox: String = ""
 
     /// The defaults for a host called `hostname`.
     public init(hostname: String) {
@@ -104,12 +110,30 @@ public struct Configuration: Sendable, Equatable {
             case "smtp_session_timeout": configuration.smtpSessionTimeout = try number(Int.self)
             case "smtp_connection_limit": configuration.smtpConnectionLimit = try number(Int.self)
             case "smtp_client_connection_limit": configuration.smtpClientConnectionLimit = try number(Int.self)
+            case "local_recipients":
+                guard let policy = LocalRecipientPolicy(rawValue: value) else {
+                    throw ParseError(line: index + 1, reason: "local_recipients is accounts or any")
+                }
+                configuration.localRecipients = policy
+            case "home_mailbox":
+                guard let path = homeRelativePath(value) else {
+                    throw ParseError(line: index + 1, reason: "home_mailbox is a path below the home directory, without . or ..")
+                }
+                configuration.homeMailbox = path
             default: throw ParseError(line: index + 1, reason: "unknown setting \(key)")
             }
         }
         if !domainsGiven { configuration.localDomains = [configuration.hostname.lowercased(), "localhost"] }
         return configuration
     }
+}
+
+/// `Maildir/` → `Maildir`; nil for an absolute path or one with `.` or `..` components.
+private func homeRelativePath(_ text: String) -> String? {
+    guard !text.hasPrefix("/") else { return nil }
+    let components = text.split(separator: "/")
+    guard components.allSatisfy({ $0 != "." && $0 != ".." }) else { return nil }
+    return components.joined(separator: "/")
 }
 
 /// A comma-separated value as its non-empty, trimmed items.

@@ -72,7 +72,7 @@ extension Message {
                     out.writeField(recipient.lastReply)
                 }
             }
-        case .mailboxList(let user):
+        case .mailboxList(let user), .recipientCheck(let user):
             out.writeField(user)
         case .mailboxListing(let entries):
             out.writeInteger(UInt32(entries.count))

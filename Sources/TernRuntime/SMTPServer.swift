@@ -81,6 +81,7 @@ public struct SMTPServer: Sendable {
         settings.isLocalSubmission = clientIP == nil
         settings.tlsAvailable = tls != nil && clientIP != nil
         settings.authAvailable = credentials != nil
+        settings.checksLocalRecipients = configuration.localRecipients == .accounts
         var startTLS: (@Sendable (ByteBuffer) async throws -> Void)?
         if let tls {
             startTLS = { pending in try await SMTPChannel.startTLS(channel, tagger: tagger, context: tls, pending: pending) }
@@ -88,11 +89,12 @@ public struct SMTPServer: Sendable {
         let session = SMTPServerSession(settings: settings)
         let queueSocket = context.paths.queueSocket
         let credentials = credentials
+        let verifier = RecipientVerifier(deliverSocket: context.paths.deliverSocket)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 let driver = SMTPConnectionDriver(
                     session: session, inbound: inbound, outbound: outbound, queueSocket: queueSocket, logger: logger,
-                    startTLS: startTLS, credentials: credentials)
+                    startTLS: startTLS, credentials: credentials, verifier: verifier)
                 try await driver.run()
             }
         } catch {
