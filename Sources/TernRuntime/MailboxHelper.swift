@@ -16,11 +16,15 @@ struct MailboxHelper: Sendable {
     let executable: String
     /// The host name in Maildir file names.
     let hostname: String
+    /// How long one run may take before the helper is killed (a hung file system, a
+    /// reader that stopped reading); the request then fails with 451 4.3.0.
+    let timeLimit: Duration
     private let executor = BlockingExecutor()
 
-    init(executable: String, hostname: String) {
+    init(executable: String, hostname: String, timeLimit: Duration = .seconds(600)) {
         self.executable = executable
         self.hostname = hostname
+        self.timeLimit = timeLimit
     }
 
     /// `tern-local` in the directory of this program (they are installed together).
@@ -34,7 +38,7 @@ struct MailboxHelper: Sendable {
     }
 
     /// Spawns tern-local for `location`, runs `body` with the MailWire peer on its fd 3 and
-    /// waits for it to exit.
+    /// waits for it to exit; past `timeLimit` the helper is killed.
     /// - Parameter content: a descriptor to read the message from (fd 0); nil: /dev/null.
     /// - Throws: `FileError` when it cannot be spawned, and what `body` throws (the helper's
     ///   early exit shows there as `MailWireClosed`).
@@ -42,6 +46,11 @@ struct MailboxHelper: Sendable {
         let executable = executable
         let arguments = location.arguments(hostname: hostname)
         let (pid, socket) = try await executor.run { try Self.spawn(executable, arguments: arguments, content: content) }
+        let timeLimit = timeLimit
+        let watchdog = Task {
+            try await Task.sleep(for: timeLimit)
+            kill(pid, SIGKILL)  // not reaped yet, so the pid is still the helper's
+        }
         let result: Result<T, any Error>
         do {
             let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -52,6 +61,8 @@ struct MailboxHelper: Sendable {
         } catch {
             result = .failure(error)
         }
+        watchdog.cancel()
+        _ = await watchdog.result  // it has killed or given up before the pid is released
         _ = try? await executor.run { Self.reap(pid) }
         return try result.get()
     }

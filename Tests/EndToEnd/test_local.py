@@ -401,3 +401,19 @@ def test_home_mailbox_is_in_the_users_home(accounts):
         assert instance.mailctl("mailbox", "--user", CAROL).stdout.count(b"to the home Maildir") == 1
     finally:
         instance.close()
+
+
+def test_a_full_mailbox_defers_and_delivers_once_there_is_room(local, accounts):
+    bob = accounts[BOB]
+    box = local.maildir_path(BOB)
+    box.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size=64k,uid={bob.pw_uid},gid={bob.pw_gid},mode=0700",
+                    "tern-full-mailbox", str(box)], check=True, capture_output=True)
+    local.mounts.append(box)
+    send(local, f"{BOB}@localhost", "too big for now", ("y" * 78 + "\r\n") * 3000)
+    assert wait_until(lambda: "452 4.2.2" in local.log("tern-mtad")), local.logs_tail()
+    assert list((box / "new").iterdir()) == [] and list((box / "tmp").iterdir()) == [], "a partial copy was left"
+    assert len(local.queue_json()) == 1, "a full mailbox is a temporary failure, never a bounce"
+    subprocess.run(["mount", "-o", "remount,size=4m", str(box)], check=True, capture_output=True)
+    assert local.wait_for_messages({BOB: 1}) == {BOB: 1}, local.logs_tail()
+    assert local.wait_for_empty_queue() == []
