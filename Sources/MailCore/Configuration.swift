@@ -15,8 +15,19 @@ public struct Configuration: Sendable, Equatable {
     public var retryMinimum: Int = 300
     /// `retry_maximum`: the longest delay between retries, in seconds.
     public var retryMaximum: Int = 3600
+    /// `queue_lifetime`: seconds a message may stay queued before it is returned (Postfix
+    /// `maximal_queue_lifetime`, RFC 5321 §4.5.4.1: at least 4–5 days).
+    public var queueLifetime: Int64 = 5 * 86_400
+    /// `delay_warning`: seconds after arrival when a delay report is sent (RFC 3464
+    /// `Action: delayed`); `0` disables it.
+    public var delayWarning: Int64 = 4 * 3600
+    /// `queue_group_commit`: `yes` lets concurrent commits share one queue-directory fsync.
+    public var queueGroupCommit: Bool = true
+    /// `queue_minimum_free`: octets that must stay free on the queue file system; a
+    /// message that would eat into them is refused with `452 4.3.1` before DATA.
+    public var queueMinimumFree: UInt64 = 16 * 1_048_576
     /// `delivery_concurrency`: how many deliveries tern-mtad runs at once.
-    public var deliveryConcurrency: Int = 4
+    public var deliveryConcurrency: Int = 20
     /// `smtp_listen`: `host:port` tern-submitd binds when not socket-activated.
     public var smtpListen: String = "127.0.0.1:25"
     /// `relay_networks`: client networks (CIDR) that may relay to any domain; the local
@@ -42,6 +53,22 @@ public struct Configuration: Sendable, Equatable {
     public var smtpConnectionLimit: Int = 2000
     /// `smtp_client_connection_limit`: concurrent SMTP connections from one client address.
     public var smtpClientConnectionLimit: Int = 50
+    /// `relayhost`: send all non-local mail here: `[host]:port` (no MX lookup) or `host[:port]`.
+    public var relayhost: String = ""
+    /// `transport_table`: a file of `domain next-hop` lines that override DNS per domain.
+    public var transportTable: String = ""
+    /// `dns_server`: `address[:port]` of the name server for MX lookups; empty: /etc/resolv.conf.
+    public var dnsServer: String = ""
+    /// `remote_smtp_port`: the port of mail exchangers found through DNS (RFC 5321 §4.5.4: 25).
+    public var remoteSMTPPort: Int = 25
+    /// `tls_required_domains`: domains whose mail goes only over TLS (else opportunistic).
+    public var tlsRequiredDomains: [String] = []
+    /// `relay_concurrency`: outgoing SMTP connections in total.
+    public var relayConcurrency: Int = 100
+    /// `destination_concurrency`: outgoing SMTP connections to one destination (host and port).
+    public var destinationConcurrency: Int = 20
+    /// `hop_limit`: a message with more Received fields than this is a loop (RFC 5321 §6.3): 5.4.6.
+    public var hopLimit: Int = 50
     /// `local_recipients`: who has a mailbox here (`accounts`, the default, or `any`).
     public var localRecipients: LocalRecipientPolicy = .accounts
     /// `home_mailbox`: each user's Maildir as a path below their home directory (`Maildir`
@@ -97,6 +124,18 @@ public struct Configuration: Sendable, Equatable {
             case "recipient_limit": configuration.recipientLimit = max(100, try number(Int.self))
             case "retry_minimum": configuration.retryMinimum = try number(Int.self)
             case "retry_maximum": configuration.retryMaximum = try number(Int.self)
+            case "queue_lifetime": configuration.queueLifetime = try number(Int64.self)
+            case "delay_warning":
+                guard let seconds = Int64(value), seconds >= 0 else {
+                    throw ParseError(line: index + 1, reason: "delay_warning needs a whole number of seconds (0 = off)")
+                }
+                configuration.delayWarning = seconds
+            case "queue_group_commit":
+                guard value == "yes" || value == "no" else { throw ParseError(line: index + 1, reason: "queue_group_commit is yes or no") }
+                configuration.queueGroupCommit = value == "yes"
+            case "queue_minimum_free":
+                guard let octets = UInt64(value) else { throw ParseError(line: index + 1, reason: "queue_minimum_free needs a number of octets") }
+                configuration.queueMinimumFree = octets
             case "delivery_concurrency": configuration.deliveryConcurrency = try number(Int.self)
             case "smtp_listen": configuration.smtpListen = value
             case "relay_networks": configuration.relayNetworks = list(value)
@@ -110,6 +149,14 @@ public struct Configuration: Sendable, Equatable {
             case "smtp_session_timeout": configuration.smtpSessionTimeout = try number(Int.self)
             case "smtp_connection_limit": configuration.smtpConnectionLimit = try number(Int.self)
             case "smtp_client_connection_limit": configuration.smtpClientConnectionLimit = try number(Int.self)
+            case "relayhost": configuration.relayhost = value
+            case "transport_table": configuration.transportTable = value
+            case "dns_server": configuration.dnsServer = value
+            case "remote_smtp_port": configuration.remoteSMTPPort = try number(Int.self)
+            case "tls_required_domains": configuration.tlsRequiredDomains = list(value).map { $0.lowercased() }
+            case "relay_concurrency": configuration.relayConcurrency = try number(Int.self)
+            case "destination_concurrency": configuration.destinationConcurrency = try number(Int.self)
+            case "hop_limit": configuration.hopLimit = try number(Int.self)
             case "local_recipients":
                 guard let policy = LocalRecipientPolicy(rawValue: value) else {
                     throw ParseError(line: index + 1, reason: "local_recipients is accounts or any")

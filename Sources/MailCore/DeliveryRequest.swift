@@ -49,14 +49,21 @@ public struct QueueSummary: Sendable, Hashable {
     public var reversePath: String
     /// Unix seconds of the next delivery attempt, 0 when due now.
     public var nextAttempt: Int64
+    /// Delivery attempts made so far.
+    public var attempts: UInt32
+    /// On hold: not attempted until released.
+    public var held: Bool
     public var recipients: [Recipient]
 
-    public init(queueID: QueueID, size: UInt64, arrival: Int64, reversePath: String, nextAttempt: Int64, recipients: [Recipient]) {
+    public init(queueID: QueueID, size: UInt64, arrival: Int64, reversePath: String, nextAttempt: Int64,
+                attempts: UInt32 = 0, held: Bool = false, recipients: [Recipient]) {
         self.queueID = queueID
         self.size = size
         self.arrival = arrival
         self.reversePath = reversePath
         self.nextAttempt = nextAttempt
+        self.attempts = attempts
+        self.held = held
         self.recipients = recipients
     }
 }

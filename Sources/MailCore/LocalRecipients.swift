@@ -86,7 +86,7 @@ public struct LocalRecipients: Sendable {
         } else if hasMailbox(name) {
             add(.mailbox(name: name, deliveredTo: path.isEmpty ? address : "\(name)@\(domain)"), to: &expansion)
         } else if onPath {
-            let cycle = (path[path.firstIndex(of: name)!...] + [name]).joined(separator: " → ")
+            let cycle = (path[path.firstIndex(of: name)!...] + [name]).joined(separator: " -> ")
             expansion.failures.append(Reply(554, "5.4.6", "<\(address)>: alias loop: \(cycle)"))
         } else {
             expansion.failures.append(.unknownUser(address))

@@ -2,7 +2,8 @@
 // JSON object per line like `postqueue -j`.
 
 public enum QueueListingFormat {
-    /// The mailq form: a column header, one block per message (ID, size, arrival, sender,
+    /// The mailq form: a column header, one block per message (ID marked `*` when due now
+    /// and `!` when on hold, as Postfix does; size, arrival, sender,
     /// then each open recipient, with its last reply in parentheses when it has one),
     /// and a `-- N Kbytes in M Requests.` footer; `Mail queue is empty` when empty.
     public static func text(_ entries: [QueueSummary]) -> String {
@@ -11,7 +12,7 @@ public enum QueueListingFormat {
         var total: UInt64 = 0
         for entry in entries {
             total += entry.size
-            let id = entry.queueID.rawValue + (entry.nextAttempt > 0 ? " " : "*")
+            let id = entry.queueID.rawValue + (entry.held ? "!" : entry.nextAttempt > 0 ? " " : "*")
             out += pad(id, 16) + padLeft(String(entry.size), 8) + " " + InternetDate.mailqTime(unixSeconds: entry.arrival)
                 + "  " + (entry.reversePath.isEmpty ? "MAILER-DAEMON" : entry.reversePath) + "\n"
             for recipient in entry.recipients where recipient.state != .delivered {
@@ -31,7 +32,7 @@ public enum QueueListingFormat {
     public static func json(_ entries: [QueueSummary]) -> String {
         entries.map { entry in
             JSONText.object([
-                ("queue_name", JSONText.string(entry.nextAttempt > 0 ? "deferred" : "active")),
+                ("queue_name", JSONText.string(queueName(entry))),
                 ("queue_id", JSONText.string(entry.queueID.rawValue)),
                 ("arrival_time", String(entry.arrival)),
                 ("message_size", String(entry.size)),
@@ -45,6 +46,11 @@ public enum QueueListingFormat {
                 }.joined(separator: ",") + "]"),
             ]) + "\n"
         }.joined()
+    }
+
+    /// Postfix's queue names: `hold`, `deferred` (waiting for a retry) or `active`.
+    static func queueName(_ entry: QueueSummary) -> String {
+        entry.held ? "hold" : entry.nextAttempt > 0 ? "deferred" : "active"
     }
 
     static func stateName(_ state: RecipientState) -> String {

@@ -19,6 +19,8 @@ extension Reply {
     public static let messageTooBig = Reply(552, "5.3.4", "Error: message file too big")
     public static let needSMTPUTF8 = Reply(553, "5.6.7", "Error: UTF-8 addresses need the SMTPUTF8 parameter")
     public static let notDurable = Reply(451, "4.3.0", "Error: queue file write error")
+    /// The queue file system is (nearly) full (RFC 3463 §3.4: mail system full).
+    public static let queueFull = Reply(452, "4.3.1", "Error: insufficient system storage")
     public static let queueUnavailable = Reply(451, "4.3.0", "Error: queue manager unavailable, try again later")
     public static let protocolViolation = Reply(554, "5.3.5", "Error: peer violated the MailWire protocol")
 

@@ -82,22 +82,30 @@ extension Message {
         case .queueListing:
             let count = Int(try reader.integer(UInt32.self))
             var entries: [QueueSummary] = []
-            for _ in 0..<count {
-                let id = try queueID()
-                let size: UInt64 = try reader.integer()
-                let arrival: Int64 = try reader.integer()
-                let reversePath = try reader.bytes()
-                let next: Int64 = try reader.integer()
-                var recipients: [QueueSummary.Recipient] = []
-                for _ in 0..<Int(try reader.integer(UInt16.self)) {
-                    let address = try reader.bytes()
-                    guard let state = RecipientState(rawValue: try reader.integer()) else { throw .malformedPayload(type) }
-                    recipients.append(.init(address: address, state: state, lastReply: try reader.bytes()))
-                }
-                entries.append(QueueSummary(queueID: id, size: size, arrival: arrival, reversePath: reversePath,
-                                            nextAttempt: next, recipients: recipients))
-            }
+            for _ in 0..<count { entries.append(try reader.queueEntry()) }
             self = .queueListing(entries)
+        case .queueShow:
+            self = .queueShow(try queueID())
+        case .queueDetail:
+            let summary = try reader.queueEntry()
+            let envelopeID = try reader.bytes()
+            let rawReturn: UInt8 = try reader.integer()
+            guard rawReturn <= 2 else { throw .malformedPayload(type) }
+            let ret = DSNReturn(rawValue: rawReturn)
+            self = .queueDetail(QueueDetail(summary: summary, envelopeID: envelopeID, returnContent: ret, headers: try reader.bytes()))
+        case .queueControl:
+            guard let action = QueueAction(rawValue: try reader.integer()) else { throw .malformedPayload(type) }
+            let text = try reader.bytes()
+            guard text.isEmpty ? action == .flush : QueueID(text) != nil else { throw .malformedPayload(type) }
+            self = .queueControl(action, QueueID(text))
+        case .queueVerify:
+            self = .queueVerify
+        case .queueReport:
+            let checked: UInt32 = try reader.integer()
+            let problems = try reader.list(count: Int(try reader.integer(UInt16.self))) { (r: inout PayloadReader) throws(MailWireError) in
+                QueueVerification.Problem(name: try r.bytes(), reason: try r.bytes())
+            }
+            self = .queueReport(QueueVerification(checked: checked, problems: problems))
         case .mailboxList:
             self = .mailboxList(user: try reader.bytes())
         case .mailboxListing:

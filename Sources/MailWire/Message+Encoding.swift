@@ -60,17 +60,24 @@ extension Message {
             }
         case .queueListing(let entries):
             out.writeInteger(UInt32(entries.count))
-            for entry in entries {
-                out.writeField(entry.queueID.rawValue)
-                out.writeInteger(entry.size)
-                out.writeInteger(entry.arrival)
-                out.writeField(entry.reversePath)
-                out.writeInteger(entry.nextAttempt)
-                writeList(entry.recipients, into: &out) { out, recipient in
-                    out.writeField(recipient.address)
-                    out.writeInteger(recipient.state.rawValue)
-                    out.writeField(recipient.lastReply)
-                }
+            for entry in entries { writeQueueEntry(entry, into: &out) }
+        case .queueShow(let id):
+            out.writeField(id.rawValue)
+        case .queueDetail(let detail):
+            writeQueueEntry(detail.summary, into: &out)
+            out.writeField(detail.envelopeID)
+            out.writeInteger(detail.returnContent?.rawValue ?? 0)
+            out.writeField(detail.headers)
+        case .queueControl(let action, let id):
+            out.writeInteger(action.rawValue)
+            out.writeField(id?.rawValue ?? "")
+        case .queueVerify:
+            break
+        case .queueReport(let report):
+            out.writeInteger(report.checked)
+            writeList(report.problems, into: &out) { out, problem in
+                out.writeField(problem.name)
+                out.writeField(problem.reason)
             }
         case .mailboxList(let user), .recipientCheck(let user):
             out.writeField(user)
@@ -87,6 +94,21 @@ extension Message {
         case .mailboxRead(let user, let number):
             out.writeField(user)
             out.writeInteger(number)
+        }
+    }
+
+    private func writeQueueEntry(_ entry: QueueSummary, into out: inout ByteBuffer) {
+        out.writeField(entry.queueID.rawValue)
+        out.writeInteger(entry.size)
+        out.writeInteger(entry.arrival)
+        out.writeField(entry.reversePath)
+        out.writeInteger(entry.nextAttempt)
+        out.writeInteger(entry.attempts)
+        out.writeInteger(UInt8(entry.held ? 1 : 0))
+        writeList(entry.recipients, into: &out) { out, recipient in
+            out.writeField(recipient.address)
+            out.writeInteger(recipient.state.rawValue)
+            out.writeField(recipient.lastReply)
         }
     }
 

@@ -25,6 +25,12 @@ public enum Message: Sendable, Equatable {
     case recipientCheck(String)
     case queueList
     case queueListing([QueueSummary])
+    case queueShow(QueueID)
+    case queueDetail(QueueDetail)
+    /// A nil queue ID means every message (allowed for flush only).
+    case queueControl(QueueAction, QueueID?)
+    case queueVerify
+    case queueReport(QueueVerification)
     /// Empty user: the caller's own mailbox.
     case mailboxList(user: String)
     case mailboxListing([MailboxSummary])
@@ -49,6 +55,11 @@ public enum Message: Sendable, Equatable {
         case .recipientCheck: .recipientCheck
         case .queueList: .queueList
         case .queueListing: .queueListing
+        case .queueShow: .queueShow
+        case .queueDetail: .queueDetail
+        case .queueControl: .queueControl
+        case .queueVerify: .queueVerify
+        case .queueReport: .queueReport
         case .mailboxList: .mailboxList
         case .mailboxListing: .mailboxListing
         case .mailboxRead: .mailboxRead
@@ -58,7 +69,7 @@ public enum Message: Sendable, Equatable {
     /// True for the answers that end a request (protocols/mailwire.md: exactly one per request).
     public var isFinalAnswer: Bool {
         switch self {
-        case .error, .ok, .queued, .delivered, .queueListing, .mailboxListing: true
+        case .error, .ok, .queued, .delivered, .queueListing, .queueDetail, .queueReport, .mailboxListing: true
         default: false
         }
     }

@@ -1,5 +1,6 @@
 // Payload primitives of protocols/mailwire.md: big-endian integers, `bytes` (u16 length
 // and octets), `list<T>` (u16 count). Reading is bounds-checked: short input throws.
+import MailCore
 import NIOCore
 
 /// Reads payload fields; every read throws `MailWireError.malformedPayload` when short.
@@ -25,6 +26,24 @@ struct PayloadReader {
         return items
     }
 
+    /// A queue entry (protocols/mailwire.md §Compound values).
+    mutating func queueEntry() throws(MailWireError) -> QueueSummary {
+        guard let id = QueueID(try bytes()) else { throw .malformedPayload(type) }
+        let size: UInt64 = try integer()
+        let arrival: Int64 = try integer()
+        let reversePath = try bytes()
+        let next: Int64 = try integer()
+        let attempts: UInt32 = try integer()
+        let flags: UInt8 = try integer()
+        let count = Int(try integer(UInt16.self))
+        let recipients = try list(count: count) { (r: inout PayloadReader) throws(MailWireError) -> QueueSummary.Recipient in
+            let address = try r.bytes()
+            guard let state = RecipientState(rawValue: try r.integer()) else { throw .malformedPayload(r.type) }
+            return .init(address: address, state: state, lastReply: try r.bytes())
+        }
+        return QueueSummary(queueID: id, size: size, arrival: arrival, reversePath: reversePath, nextAttempt: next,
+                            attempts: attempts, held: flags & 1 != 0, recipients: recipients)
+    }
 
     /// Leftover octets are an error: a peer that sends more than the type holds does not
     /// speak this version.

@@ -12,7 +12,6 @@ public struct Maildir {
     /// delivery (maildir(5): 36 hours).
     public static let temporaryLifetime: Int64 = 36 * 3600
 
-    public let directory: Directory
     let tmp: Directory
     let new: Directory
     let cur: Directory
@@ -22,7 +21,6 @@ public struct Maildir {
     /// - Throws: `FileError`, e.g. ELOOP or ENOTDIR when a part is a symbolic link.
     public init(_ directory: Directory, create: Bool) throws(FileError) {
         let mode: mode_t? = create ? 0o700 : nil
-        self.directory = directory
         tmp = try directory.subdirectory("tmp", creatingWith: mode)
         new = try directory.subdirectory("new", creatingWith: mode)
         cur = try directory.subdirectory("cur", creatingWith: mode)

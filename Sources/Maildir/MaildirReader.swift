@@ -15,6 +15,7 @@ public struct MaildirReader {
     public struct Entry: Sendable, Equatable {
         /// `new` or `cur`.
         public var folder: String
+        /// The file name, with its `:2,FLAGS` info in `cur/`.
         public var name: String
     }
 

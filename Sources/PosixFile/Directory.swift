@@ -120,21 +120,19 @@ public final class Directory {
 
 /// What lstat(2) says about a file.
 public struct FileStatus: Sendable, Equatable {
+    /// Octets.
     public var size: UInt64
     /// Modification time, Unix seconds.
     public var modified: Int64
+    /// The owner's uid.
     public var owner: UInt32
-    /// The permission bits (`0o700`).
-    public var permissions: UInt32
+    /// A regular file (not a link, directory, FIFO or device).
     public var isRegularFile: Bool
-    public var isDirectory: Bool
 
     init(_ info: stat) {
         size = UInt64(info.st_size)
         modified = Int64(info.st_mtim.tv_sec)
         owner = info.st_uid
-        permissions = info.st_mode & 0o7777
         isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
-        isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

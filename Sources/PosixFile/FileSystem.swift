@@ -43,4 +43,12 @@ public enum FileSystem {
         guard lstat(path, &info) == 0 else { return nil }
         return (UInt64(info.st_size), Int64(info.st_mtim.tv_sec), (info.st_mode & S_IFMT) == S_IFREG)
     }
+
+    /// Octets an unprivileged process may still write on the file system of `path`
+    /// (statvfs(3) `f_bavail × f_frsize`); `nil` when statvfs fails.
+    public static func availableSpace(_ path: String) -> UInt64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
 }

@@ -1,7 +1,7 @@
-// A message being received: content appended to the temporary file, then committed with
-// the discipline of protocols/queue-format.md — end record, fsync, close, rename into the
-// queue, fsync of the queue directory — and only then confirmed. Any failure removes the
-// temporary file and is never followed by a confirmation.
+// A message being received: content appended to the temporary file (and to its CRC-32),
+// then committed with the discipline of protocols/queue-format.md — end record, fsync,
+// close, rename into the queue, fsync of the queue directory — and only then confirmed.
+// Any failure removes the file and is never followed by a confirmation or a second fsync.
 import NIOCore
 import PosixFile
 
@@ -13,23 +13,29 @@ public final class IncomingMessage: @unchecked Sendable {
     private let contentOffset: Int
     private let file: WritableFile
     private let finalPath: String
-    private let queueDirectory: String
+    private var checksum: CRC32
+    private let prefixDigest: CRC32
     /// Content octets written so far.
     public private(set) var contentLength: UInt64 = 0
 
-    init(header: QueueFile.Header, contentOffset: Int, file: WritableFile, finalPath: String, queueDirectory: String) {
+    init(header: QueueFile.Header, prefix: [UInt8], file: WritableFile, finalPath: String) {
         self.header = header
-        self.contentOffset = contentOffset
+        self.contentOffset = prefix.count
         self.file = file
         self.finalPath = finalPath
-        self.queueDirectory = queueDirectory
+        checksum = CRC32()
+        checksum.update(prefix)
+        prefixDigest = checksum
     }
 
     /// Appends content. On failure the temporary file is removed.
     /// - Throws: `FileError` from `write`.
     public func append(_ content: ByteBuffer) throws(FileError) {
         do {
-            try content.withUnsafeReadableBytes { raw in Result { () throws(FileError) in try file.write(raw) } }.get()
+            try content.withUnsafeReadableBytes { raw in
+                checksum.update(raw)
+                return Result { () throws(FileError) in try file.write(raw) }
+            }.get()
             contentLength += UInt64(content.readableBytes)
         } catch {
             file.abandon()
@@ -37,12 +43,12 @@ public final class IncomingMessage: @unchecked Sendable {
         }
     }
 
-    /// Makes the message durable and visible in the queue.
-    /// - Throws: `FileError` from write, fsync, close, rename or the directory fsync; the
-    ///   message is then not in the queue.
-    public func commit() throws(FileError) {
+    /// Writes the end record, fsyncs, closes and renames the file into the queue. The
+    /// rename is durable only after the queue directory's fsync (`QueueStore.commit`).
+    /// - Throws: `FileError`; the file is then removed.
+    func seal() throws(FileError) {
         do {
-            try file.write(QueueFile.endRecord(contentLength: contentLength))
+            try file.write(QueueFile.endRecord(contentLength: contentLength, checksum: checksum.value))
             try file.sync()
             try file.close()
         } catch {
@@ -55,19 +61,16 @@ public final class IncomingMessage: @unchecked Sendable {
             try? FileSystem.remove(file.path)
             throw error
         }
-        do {
-            try FileSystem.syncDirectory(queueDirectory)
-        } catch {
-            // Not known to be durable, so not confirmed; without the file a retry by the
-            // client cannot make a second copy.
-            try? FileSystem.remove(finalPath)
-            throw error
-        }
     }
+
+    /// Removes the renamed file when the directory fsync failed: not known durable, so not
+    /// confirmed, and without the file a retry by the client cannot make a second copy.
+    func withdraw() { try? FileSystem.remove(finalPath) }
 
     /// The message as the queue knows it once committed.
     public var stored: StoredMessage {
-        StoredMessage(header: header, contentOffset: contentOffset, contentLength: contentLength)
+        StoredMessage(header: header, contentOffset: contentOffset, contentLength: contentLength, checksum: checksum.value,
+                      prefixDigest: prefixDigest)
     }
 
     /// Drops the message: the client's transaction failed or was refused.

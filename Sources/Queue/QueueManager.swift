@@ -1,6 +1,7 @@
 // tern-mtad's scheduler: knows every queued message, hands due ones to delivery, applies
-// the per-recipient results, retries temporary failures with backoff and removes a
-// message once every recipient is done.
+// and saves the per-recipient results, retries temporary failures with backoff, expires
+// messages past the queue lifetime, sends delay warnings and failure reports (RFC 3464),
+// and removes a message once every recipient is done. Time comes from an injected clock.
 import Logging
 import MailCore
 
@@ -13,39 +14,51 @@ public protocol DeliveryAgent: Sendable {
 
 /// The active queue.
 public actor QueueManager {
-    /// Scheduling settings.
+    /// Scheduling settings (tern.conf keys in `Configuration`).
     public struct Settings: Sendable {
         public var concurrency: Int
         public var retry: RetrySchedule
         public var localDomains: Set<String>
-        public init(concurrency: Int, retry: RetrySchedule, localDomains: Set<String>) {
+        /// Seconds a message may stay queued before its open recipients fail (RFC 5321 §4.5.4.1).
+        public var lifetime: Int64
+        /// Seconds after arrival when a delay warning is sent; 0 = never.
+        public var delayWarning: Int64
+        /// This host's name, for reports.
+        public var hostname: String
+
+        public init(concurrency: Int, retry: RetrySchedule, localDomains: Set<String>, lifetime: Int64 = 5 * 86_400,
+                    delayWarning: Int64 = 4 * 3600, hostname: String = "localhost") {
             self.concurrency = max(1, concurrency)
             self.retry = retry
             self.localDomains = localDomains
+            self.lifetime = max(1, lifetime)
+            self.delayWarning = max(0, delayWarning)
+            self.hostname = hostname
         }
     }
 
-    private let store: QueueStore
+    let store: QueueStore
+    let runner: any BlockingRunner
     private let agent: any DeliveryAgent
-    private let settings: Settings
-    private let logger: Logger
-    private let now: @Sendable () -> Int64
-    private let removeFile: @Sendable (QueueID) async -> Void
-    private var entries: [QueueID: QueueEntry] = [:]
+    let settings: Settings
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    var entries: [QueueID: QueueEntry] = [:]
     private var ids = QueueIDGenerator()
     private var running = 0
+    private var saving: [QueueID: Task<Void, Never>] = [:]
 
     /// - Parameters:
+    ///   - runner: runs the blocking file I/O (state files, reports, removal).
     ///   - now: the wall clock in Unix seconds (injected so tests control time).
-    ///   - removeFile: removes a finished message's file (off the async threads).
-    public init(store: QueueStore, agent: any DeliveryAgent, settings: Settings, logger: Logger,
-                now: @escaping @Sendable () -> Int64, removeFile: @escaping @Sendable (QueueID) async -> Void) {
+    public init(store: QueueStore, runner: any BlockingRunner, agent: any DeliveryAgent, settings: Settings, logger: Logger,
+                now: @escaping @Sendable () -> Int64) {
         self.store = store
+        self.runner = runner
         self.agent = agent
         self.settings = settings
         self.logger = logger
         self.now = now
-        self.removeFile = removeFile
     }
 
     /// A new queue ID, unique and later than every earlier one of this process.
@@ -55,86 +68,94 @@ public actor QueueManager {
     }
 
     /// Adds a committed message (or one found by the start-up scan) and starts delivery.
-    public func add(_ message: StoredMessage, recovered: Bool) {
-        entries[message.header.queueID] = QueueEntry(message: message, recovered: recovered)
+    /// - Parameter state: the saved state of a recovered message, nil for a fresh one.
+    public func add(_ message: StoredMessage, state: MessageState?, recovered: Bool) {
+        entries[message.header.queueID] = QueueEntry(message: message, state: state, recovered: recovered)
         dispatch()
     }
 
-    /// Messages in the queue, in arrival order.
-    public func summaries() -> [QueueSummary] {
-        entries.values.sorted { $0.message.header.queueID < $1.message.header.queueID }.map { entry in
-            let header = entry.message.header
-            return QueueSummary(
-                queueID: header.queueID, size: entry.message.contentLength, arrival: header.arrival,
-                reversePath: header.envelope.reversePath, nextAttempt: entry.nextAttempt,
-                recipients: header.envelope.recipients.indices.map {
-                    .init(address: header.envelope.recipients[$0], state: entry.states[$0], lastReply: entry.lastReplies[$0])
-                })
-        }
-    }
+    /// True when no job runs (tests wait for this after moving the clock).
+    public var isIdle: Bool { running == 0 }
 
-    /// Queue depth and the time of the next retry, for `STATUS=`.
+    /// Queue depth, for `STATUS=`.
     public var depth: Int { entries.count }
 
-    /// Starts deliveries for due messages while there is capacity; returns the earliest
-    /// future attempt time (Unix seconds), or nil when nothing waits.
+    /// Starts deliveries and housekeeping for due messages while there is capacity;
+    /// returns the earliest future attempt time (Unix seconds), or nil when nothing waits.
     @discardableResult
     public func dispatch() -> Int64? {
         let time = now()
         var earliest: Int64?
         for id in entries.keys.sorted() where running < settings.concurrency {
             guard var entry = entries[id], !entry.inFlight else { continue }
-            if entry.nextAttempt > time {
-                earliest = min(earliest ?? entry.nextAttempt, entry.nextAttempt)
-                continue
+            if !entry.state.held && !entry.openRecipients.isEmpty && entry.isExpired(now: time, lifetime: settings.lifetime) {
+                entry.expire(Reply(554, "5.4.7", "delivery time expired after \(settings.lifetime / 3600) hours"))
+                logger.warning("queue lifetime expired", metadata: ["queue.id": "\(id)", "dsn.status": "5.4.7"])
             }
-            entry.inFlight = true
-            entries[id] = entry
-            running += 1
-            let message = entry.message
-            let recipients = route(&entry)
-            let request = DeliveryRequest(
-                queueID: id, reversePath: message.header.envelope.reversePath, arrival: message.header.arrival,
-                mayBeRedelivery: entry.mayBeRedelivered, recipients: recipients.map { message.header.envelope.recipients[$0] })
-            Task { [agent] in
-                let replies = request.recipients.isEmpty ? [] : await agent.deliver(request, message: message)
-                await self.finish(id, recipients: recipients, replies: replies)
+            if needsHousekeeping(entry, now: time) {
+                start(id, &entry) { await $0.settle(id) }
+            } else if entry.isDue(now: time, schedule: settings.retry) {
+                startDelivery(id, &entry)
+            } else if !entry.state.held && !entry.openRecipients.isEmpty {
+                earliest = min(earliest ?? entry.state.nextAttempt, entry.state.nextAttempt)
             }
         }
         return earliest
     }
 
-    /// Recipients in local domains go to local delivery; others cannot be relayed yet and
-    /// are bounced now, with the reason logged (never dropped silently).
-    private func route(_ entry: inout QueueEntry) -> [Int] {
-        var local: [Int] = []
-        for index in entry.openRecipients {
-            let address = entry.message.header.envelope.recipients[index]
-            let domain = MailAddress.domain(of: address)
-            if domain == nil || settings.localDomains.contains(domain!) {
-                local.append(index)
-            } else {
-                entry.states[index] = .bounced
-                entry.lastReplies[index] = Reply(550, "5.4.4", "relaying to \(domain!) is not supported yet").description
-                logger.error("cannot relay to a remote domain yet", metadata: [
-                    "queue.id": "\(entry.message.header.queueID)", "rcpt.to": "\(address)", "dsn.status": "5.4.4",
-                ])
-            }
+    private func needsHousekeeping(_ entry: QueueEntry, now: Int64) -> Bool {
+        if entry.state.held || now < entry.housekeepingNotBefore { return false }
+        return entry.isFinished || !entry.unreportedFailures.isEmpty || delayWarningDue(entry, now: now)
+    }
+
+    func delayWarningDue(_ entry: QueueEntry, now: Int64) -> Bool {
+        settings.delayWarning > 0 && !entry.state.delayWarned && !entry.header.envelope.reversePath.isEmpty
+            && now - entry.header.arrival >= settings.delayWarning
+            && entry.openRecipients.contains { entry.header.envelope.dsn(ofRecipient: $0).notify.reportsDelay }
+    }
+
+    private func start(_ id: QueueID, _ entry: inout QueueEntry, job: @escaping @Sendable (QueueManager) async -> Void) {
+        entry.inFlight = true
+        entries[id] = entry
+        running += 1
+        Task {
+            await job(self)
+            self.jobEnded(id)
         }
-        return local
+    }
+
+    private func jobEnded(_ id: QueueID) {
+        running -= 1
+        entries[id]?.inFlight = false
+        dispatch()
+    }
+
+    private func startDelivery(_ id: QueueID, _ entry: inout QueueEntry) {
+        // The agent routes each recipient: local domains to tern-deliverd, others over SMTP.
+        let recipients = entry.openRecipients
+        let header = entry.header
+        let request = DeliveryRequest(
+            queueID: id, reversePath: header.envelope.reversePath, arrival: header.arrival,
+            mayBeRedelivery: entry.mayBeRedelivered, recipients: recipients.map { header.envelope.recipients[$0] })
+        let message = entry.message
+        start(id, &entry) { [agent] manager in
+            let replies = request.recipients.isEmpty ? [] : await agent.deliver(request, message: message)
+            await manager.finish(id, recipients: recipients, replies: replies)
+            await manager.settle(id)
+        }
     }
 
     private func finish(_ id: QueueID, recipients: [Int], replies: [Reply]) async {
-        running -= 1
         guard var entry = entries[id] else { return }
         let time = now()
         entry.record(replies, for: recipients, now: time, schedule: settings.retry)
+        entries[id] = entry
         for (index, recipient) in recipients.enumerated() {
             let reply = index < replies.count ? replies[index] : Reply.queueUnavailable
-            let status = entry.states[recipient]
+            let status = entry.state.recipients[recipient].state
             let metadata: Logger.Metadata = [
-                "queue.id": "\(id)", "rcpt.to": "\(entry.message.header.envelope.recipients[recipient])",
-                "dsn.status": "\(reply.enhanced)", "delay": "\(time - entry.message.header.arrival)",
+                "queue.id": "\(id)", "rcpt.to": "\(entry.header.envelope.recipients[recipient])",
+                "dsn.status": "\(reply.enhanced)", "delay": "\(time - entry.header.arrival)",
                 "delivery.status": "\(status == .delivered ? "sent" : status == .bounced ? "bounced" : "deferred")",
             ]
             switch status {
@@ -143,13 +164,25 @@ public actor QueueManager {
             default: logger.warning("delivery deferred: \(reply)", metadata: metadata)
             }
         }
-        if entry.isFinished {
-            entries[id] = nil
-            await removeFile(id)
-            logger.info("removed from the queue", metadata: ["queue.id": "\(id)"])
-        } else {
-            entries[id] = entry
+        await persist(id)
+    }
+
+    /// Saves the in-memory state of `id`; saves of one message run in call order, so an
+    /// older snapshot never replaces a newer one. A failed save is logged: the state
+    /// on disk is then older, which only means a retry (idempotent) after a crash.
+    func persist(_ id: QueueID) async {
+        guard let state = entries[id]?.state else { return }
+        let previous = saving[id]
+        let task = Task { [store, runner, logger] in
+            await previous?.value
+            do {
+                try await runner.run { try store.saveState(state, of: id) }
+            } catch {
+                logger.error("cannot save the queue state", metadata: ["queue.id": "\(id)", "error": "\(error)"])
+            }
         }
-        dispatch()
+        saving[id] = task
+        await task.value
+        if saving[id] == task { saving[id] = nil }
     }
 }

@@ -17,8 +17,7 @@ public struct DaemonContext: Sendable {
         let paths = TernPaths(root: getenv("TERN_ROOT").map { String(cString: $0) })
         var text = ""
         if FileSystem.status(paths.configurationFile) != nil {
-            let file = try ReadableFile(opening: paths.configurationFile)
-            text = String(decoding: try file.readAll(limit: 1 << 20), as: UTF8.self)
+            text = try readTextFile(paths.configurationFile)
         }
         return DaemonContext(paths: paths, configuration: try Configuration.parse(text, hostname: hostName()))
     }
@@ -27,6 +26,7 @@ public struct DaemonContext: Sendable {
     static func hostName() -> String {
         var name = [CChar](repeating: 0, count: 256)
         guard gethostname(&name, name.count - 1) == 0 else { return "localhost" }
-        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let length = name.firstIndex(of: 0) ?? name.count
+        return String(decoding: name[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -25,14 +25,19 @@ public struct LocalDeliveryAgent: DeliveryAgent {
             return try await MailWireClient.withConnection(path: socketPath, name: "tern-mtad") { peer in
                 let id = peer.nextRequestID()
                 try await peer.send(.deliver(request), requestID: id)
-                // Read the file in pieces off the async threads; send each as a CHUNK.
+                // Read the file in pieces off the async threads; send each as a CHUNK. The
+                // checksum is checked before END: a damaged file is never delivered (without
+                // END, tern-deliverd discards what it got).
                 var offset: UInt64 = 0
+                var digest = message.prefixDigest
                 while offset < message.contentLength {
                     let start = offset
                     let piece = try await executor.run { try store.readContent(of: message, from: start, length: Frame.maximumChunk) }
                     offset += UInt64(piece.readableBytes)
+                    piece.withUnsafeReadableBytes { digest.update($0) }
                     try await peer.send(.chunk(piece), requestID: id)
                 }
+                guard digest.value == message.checksum else { throw QueueFile.FormatError.checksumMismatch }
                 try await peer.send(.end(message.contentLength), requestID: id)
                 switch try await peer.expect().message {
                 case .delivered(let replies) where replies.count == request.recipients.count:

@@ -54,7 +54,9 @@ public enum LocalSubmission {
                 _ = try await send("MAIL FROM:<\(envelope.reversePath)> BODY=8BITMIME", expecting: 250)
                 for recipient in envelope.recipients { _ = try await send("RCPT TO:<\(recipient)>", expecting: 250) }
                 _ = try await send("DATA", expecting: 354)
-                try await outbound.write(ByteBuffer(bytes: DotStuffing.encode(message)))
+                var stuffer = DotStuffer()
+                try await outbound.write(stuffer.encode(ByteBuffer(bytes: message)))
+                try await outbound.write(stuffer.finish())
                 let queued = try await expect("end of data", 250)
                 try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
                 return queued

@@ -1,6 +1,7 @@
 // tern-mtad's MailWire requests: ENQUEUE (durable acceptance, protocols/mailwire.md
-// §ENQUEUE) and QUEUE_LIST. QUEUED is sent only after the queue file and its directory
-// are fsynced; any failure before that is ERROR 451 4.3.0 (452 4.3.1 when out of space).
+// §ENQUEUE) and the queue verbs (QUEUE_LIST, QUEUE_SHOW, QUEUE_CONTROL, QUEUE_VERIFY).
+// QUEUED is sent only after the queue file and its directory are fsynced; any failure
+// before that is ERROR 451 4.3.0 (452 4.3.1 when out of space, RFC 3463 §3.4).
 import Glibc
 import Logging
 import MailCore
@@ -13,16 +14,19 @@ public struct MTARequests: Sendable {
     let store: QueueStore
     let manager: QueueManager
     let executor = BlockingExecutor()
+    let configuration: Configuration
     let logger: Logger
 
-    public init(store: QueueStore, manager: QueueManager, logger: Logger) {
+    public init(store: QueueStore, manager: QueueManager, configuration: Configuration, logger: Logger) {
         self.store = store
         self.manager = manager
+        self.configuration = configuration
         self.logger = logger
     }
 
-    /// Handles one request from a peer whose uid is `peerUID`. Anyone may list the queue
-    /// (as anyone may run mailq); only root and the Tern daemons' user may enqueue.
+    /// Handles one request from a peer whose uid is `peerUID`. Anyone may list and show the
+    /// queue (as anyone may run mailq); only root and the Tern daemons' user may enqueue,
+    /// control or verify it (postsuper is root's).
     /// - Throws: `MailWireError` for a message that does not start a request here.
     public func handle(_ message: Message, requestID: UInt32, peer: MailWirePeer, peerUID: UInt32?) async throws {
         switch message {
@@ -34,12 +38,36 @@ public struct MTARequests: Sendable {
             try await enqueue(envelope, requestID: requestID, peer: peer)
         case .queueList:
             try await peer.send(.queueListing(await manager.summaries()), requestID: requestID)
+        case .queueShow(let id):
+            try await peer.send(answer(await manager.detail(id), Message.queueDetail), requestID: requestID)
+        case .queueControl(let action, let id):
+            guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                return try await peer.send(.error(Self.operatorOnly), requestID: requestID)
+            }
+            try await peer.send(answer(await manager.control(action, id: id)) { .ok("\(action.name): \($0) message(s)") }, requestID: requestID)
+        case .queueVerify:
+            guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                return try await peer.send(.error(Self.operatorOnly), requestID: requestID)
+            }
+            try await peer.send(answer(await manager.verify(), Message.queueReport), requestID: requestID)
         default:
             throw MailWireError.unexpected(message.type)
         }
     }
 
+    private func answer<T>(_ result: Result<T, ReplyError>, _ success: (T) -> Message) -> Message {
+        switch result {
+        case .success(let value): success(value)
+        case .failure(let refusal): .error(refusal.reply)
+        }
+    }
+
     private func enqueue(_ envelope: Envelope, requestID: UInt32, peer: MailWirePeer) async throws {
+        if let refusal = await spaceRefusal(declaredSize: envelope.declaredSize) {
+            logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(refusal)"])
+            try await peer.send(.error(refusal), requestID: requestID)
+            return
+        }
         let now = wallClockMicroseconds()
         let id = await manager.nextQueueID(microseconds: now)
         var logger = logger
@@ -91,7 +119,7 @@ public struct MTARequests: Sendable {
 
     private func commit(_ incoming: IncomingMessage, requestID: UInt32, peer: MailWirePeer, logger: Logger) async throws {
         do {
-            try await executor.run { try incoming.commit() }
+            try await store.commit(incoming)
         } catch {
             logger.error("queue file commit failed; the message was not accepted", metadata: ["error": "\(error)"])
             try await peer.send(.error(Self.reply(for: error)), requestID: requestID)
@@ -102,14 +130,24 @@ public struct MTARequests: Sendable {
             "mail.from": "\(envelope.reversePath)", "rcpt.count": "\(envelope.recipients.count)",
             "size": "\(incoming.contentLength)",
         ])
-        await manager.add(incoming.stored, recovered: false)
+        await manager.add(incoming.stored, state: nil, recovered: false)
         try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
+    }
+
+    static let operatorOnly = Reply(550, "5.7.1", "permission denied: queue control is for root")
+
+    /// `452 4.3.1` when accepting `declaredSize` more octets would leave less than
+    /// `queue_minimum_free` on the queue file system (checked before any content arrives).
+    private func spaceRefusal(declaredSize: UInt64) async -> Reply? {
+        let directory = store.directory
+        guard let free = try? await executor.run({ FileSystem.availableSpace(directory) }) else { return nil }
+        return free < configuration.queueMinimumFree + declaredSize ? .queueFull : nil
     }
 
     /// Out of space is `452 4.3.1` (RFC 3463: mail system full); every other failure is
     /// `451 4.3.0`.
     static func reply(for error: any Error) -> Reply {
-        if let error = error as? FileError, error.isOutOfSpace { return Reply(452, "4.3.1", "Error: insufficient system storage") }
+        if let error = error as? FileError, error.isOutOfSpace { return .queueFull }
         return .notDurable
     }
 

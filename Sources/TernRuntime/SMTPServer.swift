@@ -37,8 +37,7 @@ public struct SMTPServer: Sendable {
         if configuration.smtpCredentials.isEmpty {
             credentials = nil
         } else {
-            let file = try ReadableFile(opening: configuration.smtpCredentials)
-            credentials = try SMTPCredentials(parsing: String(decoding: try file.readAll(limit: 1 << 22), as: UTF8.self))
+            credentials = try SMTPCredentials(parsing: readTextFile(configuration.smtpCredentials))
         }
         limiter = ConnectionLimiter(total: configuration.smtpConnectionLimit, perClient: configuration.smtpClientConnectionLimit)
     }

@@ -5,8 +5,10 @@ import Glibc
 public enum UserAccounts {
     /// A system account.
     public struct Account: Sendable, Equatable {
+        /// The login name.
         public var name: String
         public var uid: uid_t
+        /// The primary group.
         public var gid: gid_t
         /// The home directory.
         public var home: String

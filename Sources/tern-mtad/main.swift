@@ -1,27 +1,36 @@
 // tern-mtad: the queue manager. Accepts messages over MailWire (`queue` socket), keeps
-// them durably in the queue directory, delivers them through tern-deliverd and retries
-// temporary failures; on start it rescans the queue and resumes.
+// them durably in the queue directory, delivers them through tern-deliverd, retries
+// temporary failures, reports failures and delays; on start it rescans the queue, validates
+// every file and resumes where the saved per-recipient state left off.
 import Glibc
 import Queue
 import TernRuntime
 
 await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
     let configuration = context.configuration
-    let store = try QueueStore(directory: context.paths.queueDirectory)
     let executor = BlockingExecutor()
+    let store = try QueueStore(directory: context.paths.queueDirectory, runner: executor, groupCommit: configuration.queueGroupCommit)
+    let transportText = try configuration.transportTable.isEmpty ? "" : readTextFile(configuration.transportTable)
+    let agent = RoutingAgent(
+        local: LocalDeliveryAgent(socketPath: context.paths.deliverSocket, store: store, logger: logger),
+        remote: try RemoteDeliveryAgent(configuration: configuration, store: store, transportText: transportText, logger: logger),
+        localDomains: Set(configuration.localDomains))
     let manager = QueueManager(
-        store: store, agent: LocalDeliveryAgent(socketPath: context.paths.deliverSocket, store: store, logger: logger),
+        store: store, runner: executor, agent: agent,
         settings: .init(concurrency: configuration.deliveryConcurrency,
                         retry: RetrySchedule(minimum: configuration.retryMinimum, maximum: configuration.retryMaximum),
-                        localDomains: Set(configuration.localDomains)),
-        logger: logger, now: { Int64(time(nil)) },
-        removeFile: { id in _ = try? await executor.run { try store.remove(id) } })
-    let (messages, quarantined) = try await executor.run { try store.scan() }
-    for (name, reason) in quarantined {
-        logger.error("moved an invalid queue file to corrupt/", metadata: ["queue.file": "\(name)", "reason": "\(reason)"])
+                        localDomains: Set(configuration.localDomains), lifetime: configuration.queueLifetime,
+                        delayWarning: configuration.delayWarning, hostname: configuration.hostname),
+        logger: logger, now: { Int64(time(nil)) })
+    let scan = try await executor.run { try store.scan() }
+    for (name, reason) in scan.quarantined {
+        logger.error("moved an invalid queue file to corrupt/", metadata: ["queue.id": "\(name)", "reason": "\(reason)"])
     }
-    for message in messages { await manager.add(message, recovered: true) }
-    let requests = MTARequests(store: store, manager: manager, logger: logger)
+    for (name, reason) in scan.damagedStates {
+        logger.error("ignored a damaged state file; its recipients are tried again", metadata: ["queue.id": "\(name)", "reason": "\(reason)"])
+    }
+    for (message, state) in scan.messages { await manager.add(message, state: state, recovered: true) }
+    let requests = MTARequests(store: store, manager: manager, configuration: configuration, logger: logger)
     let listeners = try await Listeners.open(
         "queue", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.queueSocket),
         logger: logger, initializer: MailWireServer.configure)
@@ -31,5 +40,5 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
             try await requests.handle(message, requestID: id, peer: peer, peerUID: peerUID)
         }
     }
-    return ([server, RetryTimer(manager: manager)], "queue scanned: \(messages.count) messages")
+    return ([server, RetryTimer(manager: manager)], "queue scanned: \(scan.messages.count) messages")
 }

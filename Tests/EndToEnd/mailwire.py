@@ -46,6 +46,11 @@ class Type(enum.IntEnum):
     RCPT_CHECK = 0x23
     QUEUE_LIST = 0x30
     QUEUE_LISTING = 0x31
+    QUEUE_SHOW = 0x32
+    QUEUE_DETAIL = 0x33
+    QUEUE_CONTROL = 0x34
+    QUEUE_VERIFY = 0x35
+    QUEUE_REPORT = 0x36
     MAILBOX_LIST = 0x40
     MAILBOX_LISTING = 0x41
     MAILBOX_READ = 0x42
@@ -206,6 +211,27 @@ GREETING = _Record(
     ("max_payload", _Int("I", allowed=lambda v: MAX_CHUNK <= v <= MAX_PAYLOAD)),
     ("name", BYTES),
 )
+QUEUE_ENTRY = _Record(
+    ("queue_id", QUEUE_ID_FIELD),
+    ("size", U64),
+    ("arrival", I64),
+    ("reverse_path", BYTES),
+    ("next_attempt", I64),
+    ("attempts", U32),
+    ("flags", U8),
+    (
+        "recipients",
+        _List(
+            _Record(
+                ("address", BYTES),
+                ("state", _Int("B", allowed=_one_of(0, 1, 2, 3))),
+                ("last_reply", BYTES),
+            )
+        ),
+    ),
+)
+# QUEUE_CONTROL actions (§QUEUE_CONTROL).
+QUEUE_ACTIONS = {"flush": 1, "hold": 2, "release": 3, "delete": 4, "requeue": 5, "expire": 6}
 
 # §Message types and §Compound values, field for field.
 PAYLOADS: dict[Type, _Record] = {
@@ -247,30 +273,22 @@ PAYLOADS: dict[Type, _Record] = {
     Type.DELIVERED: _Record(("results", _List(_Record(*REPLY)))),
     Type.RCPT_CHECK: _Record(("address", _Bytes(allowed=bool))),
     Type.QUEUE_LIST: _Record(),
-    Type.QUEUE_LISTING: _Record(
-        (
-            "entries",
-            _List(
-                _Record(
-                    ("queue_id", QUEUE_ID_FIELD),
-                    ("size", U64),
-                    ("arrival", I64),
-                    ("reverse_path", BYTES),
-                    ("next_attempt", I64),
-                    (
-                        "recipients",
-                        _List(
-                            _Record(
-                                ("address", BYTES),
-                                ("state", _Int("B", allowed=_one_of(0, 1, 2, 3))),
-                                ("last_reply", BYTES),
-                            )
-                        ),
-                    ),
-                ),
-                count="I",
-            ),
-        )
+    Type.QUEUE_LISTING: _Record(("entries", _List(QUEUE_ENTRY, count="I"))),
+    Type.QUEUE_SHOW: _Record(("queue_id", QUEUE_ID_FIELD)),
+    Type.QUEUE_DETAIL: _Record(
+        ("entry", QUEUE_ENTRY),
+        ("envelope_id", BYTES),
+        ("ret", _Int("B", allowed=_one_of(0, 1, 2))),
+        ("headers", BYTES),
+    ),
+    Type.QUEUE_CONTROL: _Record(
+        ("action", _Int("B", allowed=_one_of(*QUEUE_ACTIONS.values()))),
+        ("queue_id", _Bytes(allowed=lambda v: v == b"" or QUEUE_ID.fullmatch(v))),
+    ),
+    Type.QUEUE_VERIFY: _Record(),
+    Type.QUEUE_REPORT: _Record(
+        ("checked", U32),
+        ("problems", _List(_Record(("name", BYTES), ("reason", BYTES)))),
     ),
     Type.MAILBOX_LIST: _Record(("user", BYTES)),
     Type.MAILBOX_LISTING: _Record(
@@ -398,6 +416,22 @@ class Connection:
         unknown user) otherwise (§RCPT_CHECK)."""
         request_id = self._send(Type.RCPT_CHECK, {"address": address.encode()})
         return self._receive(request_id, Type.OK).fields["detail"]
+
+    def queue_show(self, queue_id: bytes) -> dict:
+        """One queued message in full (§QUEUE_SHOW)."""
+        request_id = self._send(Type.QUEUE_SHOW, {"queue_id": queue_id})
+        return self._receive(request_id, Type.QUEUE_DETAIL).fields
+
+    def queue_control(self, action: str, queue_id: bytes = b"") -> bytes:
+        """Applies `action` (a key of QUEUE_ACTIONS); returns OK's detail (§QUEUE_CONTROL)."""
+        fields = {"action": QUEUE_ACTIONS[action], "queue_id": queue_id}
+        request_id = self._send(Type.QUEUE_CONTROL, fields)
+        return self._receive(request_id, Type.OK).fields["detail"]
+
+    def queue_verify(self) -> dict:
+        """Checks every queue file (§QUEUE_VERIFY)."""
+        request_id = self._send(Type.QUEUE_VERIFY, {})
+        return self._receive(request_id, Type.QUEUE_REPORT).fields
 
     def mailbox_list(self, user: str = "") -> list[dict]:
         """The mailbox entries of `user` ("" = the caller) (§MAILBOX_LIST)."""

@@ -71,6 +71,8 @@ EXPECTED = {
                     "arrival": 1_764_000_000,
                     "reverse_path": b"alice@example.org",
                     "next_attempt": 1_764_000_900,
+                    "attempts": 1,
+                    "flags": 0,
                     "recipients": [
                         {"address": b"bob@localhost", "state": 0, "last_reply": b""},
                         {
@@ -82,6 +84,34 @@ EXPECTED = {
                 }
             ]
         },
+    ),
+    "queue-show": Frame(Type.QUEUE_SHOW, 1, {"queue_id": QID}),
+    "queue-detail": Frame(
+        Type.QUEUE_DETAIL,
+        1,
+        {
+            "entry": {
+                "queue_id": QID,
+                "size": 23,
+                "arrival": 1_764_000_000,
+                "reverse_path": b"alice@example.org",
+                "next_attempt": 0,
+                "attempts": 0,
+                "flags": 1,
+                "recipients": [{"address": b"bob@localhost", "state": 0, "last_reply": b""}],
+            },
+            "envelope_id": b"QQ314159",
+            "ret": 2,
+            "headers": b"Subject: hi\r\n",
+        },
+    ),
+    "queue-control": Frame(Type.QUEUE_CONTROL, 1, {"action": 2, "queue_id": QID}),
+    "queue-control-flush-all": Frame(Type.QUEUE_CONTROL, 1, {"action": 1, "queue_id": b""}),
+    "queue-verify": Frame(Type.QUEUE_VERIFY, 1, {}),
+    "queue-report": Frame(
+        Type.QUEUE_REPORT,
+        1,
+        {"checked": 2, "problems": [{"name": QID, "reason": b"checksum mismatch"}]},
     ),
     "mailbox-list": Frame(Type.MAILBOX_LIST, 1, {"user": b""}),
     "mailbox-listing": Frame(

@@ -30,6 +30,19 @@ import Testing
         #expect(configuration.smtpListen == "[::1]:2525")
     }
 
+    @Test func queueSettings() throws {
+        let defaults = try Configuration.parse("", hostname: "h")
+        #expect(defaults.queueLifetime == 432_000 && defaults.delayWarning == 14_400)
+        #expect(defaults.queueGroupCommit && defaults.queueMinimumFree == 16_777_216)
+        let text = "queue_lifetime = 60\ndelay_warning = 0\nqueue_group_commit = no\nqueue_minimum_free = 0\n"
+        let configuration = try Configuration.parse(text, hostname: "h")
+        #expect(configuration.queueLifetime == 60 && configuration.delayWarning == 0)
+        #expect(!configuration.queueGroupCommit && configuration.queueMinimumFree == 0)
+        #expect(throws: Configuration.ParseError(line: 1, reason: "queue_group_commit is yes or no")) {
+            try Configuration.parse("queue_group_commit = maybe", hostname: "h")
+        }
+    }
+
     @Test func errorsNameTheLine() {
         #expect(throws: Configuration.ParseError(line: 2, reason: "unknown setting colour")) {
             try Configuration.parse("hostname = a\ncolour = blue", hostname: "h")

@@ -48,7 +48,7 @@ import Testing
         let cycle = recipients("loop1: loop2\nloop2: loop1\n").expand("loop1@localhost")
         #expect(cycle.destinations.isEmpty)
         #expect(cycle.failures.map(\.enhanced) == ["5.4.6"])
-        #expect(cycle.failures[0].lines[0].contains("loop1 → loop2 → loop1"))
+        #expect(cycle.failures[0].lines[0].contains("loop1 -> loop2 -> loop1"))
         let keep = recipients("bob: bob, bob@elsewhere.example\n").expand("bob@localhost")
         #expect(keep.destinations == [.mailbox(name: "bob", deliveredTo: "bob@localhost"), .forward(address: "bob@elsewhere.example")])
     }

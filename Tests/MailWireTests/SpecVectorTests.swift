@@ -47,7 +47,7 @@ struct SpecVectors {
     init() throws { vectors = try SpecVectors() }
 
     @Test func documentHasEveryVector() {
-        #expect(vectors.valid.count == 19)
+        #expect(vectors.valid.count == 25)
         #expect(Set(vectors.bad.keys) == ["oversize", "wrong-version", "unknown-type", "truncated", "leftover"])
     }
 
@@ -78,6 +78,15 @@ struct SpecVectors {
                                                      mayBeRedelivery: true, recipients: ["bob@localhost"])))
         let (checkFrame, check) = try SpecVectors.decode(vectors.valid["rcpt-check"]!)
         #expect(checkFrame.requestID == 3 && check == .recipientCheck("bob@localhost"))
+        let (_, control) = try SpecVectors.decode(vectors.valid["queue-control"]!)
+        #expect(control == .queueControl(.hold, QueueID("4bQk7Tm9XzB2c1")!))
+        let (_, flush) = try SpecVectors.decode(vectors.valid["queue-control-flush-all"]!)
+        #expect(flush == .queueControl(.flush, nil))
+        let (_, detail) = try SpecVectors.decode(vectors.valid["queue-detail"]!)
+        guard case .queueDetail(let shown) = detail else { Issue.record("not a QUEUE_DETAIL"); return }
+        #expect(shown.summary.held && shown.envelopeID == "QQ314159" && shown.returnContent == .headers)
+        let (_, report) = try SpecVectors.decode(vectors.valid["queue-report"]!)
+        #expect(report == .queueReport(QueueVerification(checked: 2, problems: [.init(name: "4bQk7Tm9XzB2c1", reason: "checksum mismatch")])))
         let (_, read) = try SpecVectors.decode(vectors.valid["mailbox-read"]!)
         #expect(read == .mailboxRead(user: "bob", number: 3))
     }
