@@ -23,7 +23,8 @@ DOCDIR ?= $(PREFIX)/share/doc/tern
 SCRATCH ?= .build-static
 BUILT ?= $(SCRATCH)/release
 
-DAEMONS := tern-submitd tern-mtad tern-deliverd
+# tern-local is tern-deliverd's per-mailbox helper; it is found beside tern-deliverd.
+DAEMONS := tern-submitd tern-mtad tern-deliverd tern-local
 UNITS := $(notdir $(wildcard units/*.socket units/*.service units/*.timer units/*.target))
 # Install steps that act on the running system, only for a real (DESTDIR-less) install.
 LIVE := $(if $(DESTDIR),,$(shell test -d /run/systemd/system && echo yes))

@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "tern-submitd", targets: ["tern-submitd"]),
         .executable(name: "tern-mtad", targets: ["tern-mtad"]),
         .executable(name: "tern-deliverd", targets: ["tern-deliverd"]),
+        .executable(name: "tern-local", targets: ["tern-local"]),
         .executable(name: "mailctl", targets: ["mailctl"]),
         .executable(name: "smtp-fuzz", targets: ["smtp-fuzz"]),
     ],
@@ -46,11 +47,13 @@ let package = Package(
         .target(name: "Maildir", dependencies: ["MailCore", "PosixFile", nio]),
         .target(name: "Relay", dependencies: ["MailCore", "SMTP", "CResolv", "PosixFile"]),
         // Sockets, listeners and lifecycle shared by the daemons and mailctl.
-        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Maildir", "Relay", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
+        .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Relay", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
         // One thin executable per job.
         .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
-        .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "Maildir", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        // Spawned by tern-deliverd per mailbox access, as the mailbox's owner.
+        .executableTarget(name: "tern-local", dependencies: ["Maildir", "MailWire", "MailCore", "PosixFile", nio]),
         // The queue commit benchmark (not installed).
         .executableTarget(name: "tern-queue-bench", dependencies: ["TernRuntime", "Queue", "MailCore", nio]),
         .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", "PosixFile", nio, argumentParser]),
@@ -61,7 +64,7 @@ let package = Package(
         .testTarget(name: "MailWireTests", dependencies: ["MailWire", "MailCore", nio]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "MailCore", nio]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio, logging], exclude: ["Golden"]),
-        .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", nio]),
+        .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", "PosixFile", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
         .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MailCore", "SMTP"]),

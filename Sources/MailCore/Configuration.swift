@@ -75,6 +75,12 @@ public struct Configuration: Sendable, Equatable {
     public var destinationConcurrency: Int = 20
     /// `hop_limit`: a message with more Received fields than this is a loop (RFC 5321 §6.3): 5.4.6.
     public var hopLimit: Int = 50
+    /// `local_recipients`: who has a mailbox here (`accounts`, the default, or `any`).
+    public var localRecipients: LocalRecipientPolicy = .accounts
+    /// `home_mailbox`: each user's Maildir as a path below their home directory (`Maildir`
+    /// for `~/Maildir/`, as Postfix's `home_mailbox = Maildir/`); empty (the default): the
+    /// spool, `/var/mail/USER/`.
+    public var homeMailbox: String = ""
 
     /// The defaults for a host called `hostname`.
     public init(hostname: String) {
@@ -159,12 +165,30 @@ public struct Configuration: Sendable, Equatable {
             case "relay_concurrency": configuration.relayConcurrency = try number(Int.self)
             case "destination_concurrency": configuration.destinationConcurrency = try number(Int.self)
             case "hop_limit": configuration.hopLimit = try number(Int.self)
+            case "local_recipients":
+                guard let policy = LocalRecipientPolicy(rawValue: value) else {
+                    throw ParseError(line: index + 1, reason: "local_recipients is accounts or any")
+                }
+                configuration.localRecipients = policy
+            case "home_mailbox":
+                guard let path = homeRelativePath(value) else {
+                    throw ParseError(line: index + 1, reason: "home_mailbox is a path below the home directory, without . or ..")
+                }
+                configuration.homeMailbox = path
             default: throw ParseError(line: index + 1, reason: "unknown setting \(key)")
             }
         }
         if !domainsGiven { configuration.localDomains = [configuration.hostname.lowercased(), "localhost"] }
         return configuration
     }
+}
+
+/// `Maildir/` → `Maildir`; nil for an absolute path or one with `.` or `..` components.
+private func homeRelativePath(_ text: String) -> String? {
+    guard !text.hasPrefix("/") else { return nil }
+    let components = text.split(separator: "/")
+    guard components.allSatisfy({ $0 != "." && $0 != ".." }) else { return nil }
+    return components.joined(separator: "/")
 }
 
 /// A comma-separated value as its non-empty, trimmed items.

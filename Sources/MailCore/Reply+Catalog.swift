@@ -42,6 +42,17 @@ extension Reply {
         Reply(550, "5.1.1", "<\(address)>: Recipient address rejected: user unknown")
     }
 
+    /// `451 4.3.0` when the recipient lookup (tern-deliverd) cannot answer now.
+    public static func recipientLookupFailed(_ address: String) -> Reply {
+        Reply(451, "4.3.0", "<\(address)>: Recipient address rejected: temporary lookup failure")
+    }
+
+    /// `554 5.4.6` for a message that already carries our Delivered-To for this recipient
+    /// (a forwarding loop; RFC 3463 §3.5).
+    public static func mailLoop(_ address: String) -> Reply {
+        Reply(554, "5.4.6", "<\(address)>: mail forwarding loop: the message was already delivered to this address")
+    }
+
     /// `250 2.0.0` naming the queue ID, sent only after the message is fsynced.
     public static func queued(_ id: QueueID) -> Reply { Reply(250, "2.0.0", "Ok: queued as \(id)") }
 }

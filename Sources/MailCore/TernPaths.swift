@@ -17,10 +17,15 @@ public struct TernPaths: Sendable, Hashable {
     public var configurationDirectory: String { root + "/etc/tern" }
     /// `/etc/tern/tern.conf`
     public var configurationFile: String { configurationDirectory + "/tern.conf" }
+    /// `/etc/tern/aliases`: local aliases (aliases(5) format), read by tern-deliverd.
+    public var aliasesFile: String { configurationDirectory + "/aliases" }
     /// `/var/lib/tern/queue`: committed queue files (tern-mtad's state directory).
     public var queueDirectory: String { root + "/var/lib/tern/queue" }
     /// `/var/mail`: one Maildir per local user below it.
     public var mailRoot: String { root + "/var/mail" }
+    /// `/var/tmp`: where tern-deliverd spools a message it is delivering (an unnamed file,
+    /// gone when closed).
+    public var temporaryDirectory: String { root + "/var/tmp" }
     /// `/run/tern`: the sockets, owned by the socket units.
     public var socketDirectory: String { root + "/run/tern" }
     /// `/run/tern/submit.sock`: SMTP for local clients (tern-submitd).

@@ -25,6 +25,12 @@ public enum TraceHeaders {
         "Return-Path: <\(sanitize(reversePath))>\nDelivered-To: \(sanitize(recipient))\n"
     }
 
+    /// The field heading a copy an alias forwards elsewhere (CRLF, as queued content):
+    /// `Delivered-To: alias\r\n`, so the copy is known as a loop if it comes back.
+    public static func forwarded(alias: String) -> String {
+        "Delivered-To: \(sanitize(alias))\r\n"
+    }
+
     /// Peer-supplied text may not break a header: control characters become `?`.
     static func sanitize(_ text: String) -> String {
         String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })

@@ -31,7 +31,7 @@ public struct Frame: Sendable, Equatable {
 public enum MessageType: UInt8, Sendable {
     case hello = 0x01, welcome = 0x02, error = 0x03, ok = 0x04, chunk = 0x05
     case enqueue = 0x10, queueID = 0x11, commit = 0x12, queued = 0x13, abort = 0x14
-    case deliver = 0x20, end = 0x21, delivered = 0x22
+    case deliver = 0x20, end = 0x21, delivered = 0x22, recipientCheck = 0x23
     case queueList = 0x30, queueListing = 0x31, queueShow = 0x32, queueDetail = 0x33
     case queueControl = 0x34, queueVerify = 0x35, queueReport = 0x36
     case mailboxList = 0x40, mailboxListing = 0x41, mailboxRead = 0x42

@@ -73,6 +73,10 @@ extension Message {
             var replies: [Reply] = []
             for _ in 0..<count { replies.append(try reply()) }
             self = .delivered(replies)
+        case .recipientCheck:
+            let address = try reader.bytes()
+            guard !address.isEmpty else { throw .malformedPayload(type) }
+            self = .recipientCheck(address)
         case .queueList:
             self = .queueList
         case .queueListing:

@@ -79,7 +79,7 @@ extension Message {
                 out.writeField(problem.name)
                 out.writeField(problem.reason)
             }
-        case .mailboxList(let user):
+        case .mailboxList(let user), .recipientCheck(let user):
             out.writeField(user)
         case .mailboxListing(let entries):
             out.writeInteger(UInt32(entries.count))

@@ -21,6 +21,8 @@ public enum Message: Sendable, Equatable {
     case end(UInt64)
     /// One reply per recipient, in request order.
     case delivered([Reply])
+    /// Is this address (a local domain's, or `postmaster`) a recipient here? OK or ERROR.
+    case recipientCheck(String)
     case queueList
     case queueListing([QueueSummary])
     case queueShow(QueueID)
@@ -50,6 +52,7 @@ public enum Message: Sendable, Equatable {
         case .deliver: .deliver
         case .end: .end
         case .delivered: .delivered
+        case .recipientCheck: .recipientCheck
         case .queueList: .queueList
         case .queueListing: .queueListing
         case .queueShow: .queueShow

@@ -1,5 +1,6 @@
-// The directory operations durable storage needs: fsync of a directory after a rename or
-// link, exclusive placement with link(2), and directory creation.
+// The directory operations durable storage needs by path: fsync of a directory after a
+// rename, removal, listing and directory creation (Directory does them relative to an
+// open directory).
 import Glibc
 
 public enum FileSystem {
@@ -14,14 +15,6 @@ public enum FileSystem {
     /// rename(2), replacing `to` atomically.
     public static func rename(_ from: String, to: String) throws(FileError) {
         guard Glibc.rename(from, to) == 0 else { throw FileError("rename", to) }
-    }
-
-    /// Places `from` at `to` with link(2), which never replaces an existing file.
-    /// - Returns: `false` when `to` already exists (EEXIST), `true` when linked.
-    public static func linkExclusive(_ from: String, to: String) throws(FileError) -> Bool {
-        if link(from, to) == 0 { return true }
-        if errno == EEXIST { return false }
-        throw FileError("link", to)
     }
 
     /// unlink(2); a missing file is not an error.
@@ -40,16 +33,7 @@ public enum FileSystem {
 
     /// The names in a directory, without `.` and `..`.
     public static func names(in path: String) throws(FileError) -> [String] {
-        guard let directory = opendir(path) else { throw FileError("opendir", path) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try Directory(opening: path).names()
     }
 
     /// Size in octets and modification time in Unix seconds, without following a final

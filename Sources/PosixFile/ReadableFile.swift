@@ -15,6 +15,12 @@ public final class ReadableFile {
         self.descriptor = fd
     }
 
+    /// Takes over an open descriptor (e.g. standard input); it is closed when released.
+    public init(adopting descriptor: CInt, path: String) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
     /// Reads up to `buffer.count` bytes; 0 means end of file.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
         while true {

@@ -7,6 +7,8 @@ import Glibc
 public final class WritableFile {
     public let path: String
     private var descriptor: CInt
+    /// Where it was created by name, for `abandon` (unlinkat instead of a path).
+    private let parent: (directory: Directory, name: String)?
 
     /// Creates `path` with `O_CREAT|O_EXCL|O_NOFOLLOW`, so an existing file or a planted
     /// symbolic link is never written through.
@@ -17,6 +19,13 @@ public final class WritableFile {
         guard fd >= 0 else { throw FileError("open", path) }
         self.path = path
         self.descriptor = fd
+        self.parent = nil
+    }
+
+    init(path: String, descriptor: CInt, directory: Directory, name: String) {
+        self.path = path
+        self.descriptor = descriptor
+        self.parent = (directory, name)
     }
 
     /// Writes every byte, resuming after short writes and EINTR.
@@ -56,7 +65,7 @@ public final class WritableFile {
     public func abandon() {
         if descriptor >= 0 { _ = Glibc.close(descriptor) }
         descriptor = -1
-        _ = unlink(path)
+        if let (directory, name) = parent { try? directory.remove(name) } else { _ = unlink(path) }
     }
 
     deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }

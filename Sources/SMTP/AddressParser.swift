@@ -43,6 +43,8 @@ enum AddressParser {
 
     /// `local@domain` with a non-empty local part (dot-atom or quoted string) and a domain
     /// (name or address literal); or `Postmaster` alone (§4.1.1.3). No spaces outside quotes.
+    /// Stray dots (`../x`, `a..b`) are let through as Postfix does by default: a local
+    /// domain refuses such a name with 550 5.1.1 (no such user), a remote one judges it.
     private static func validMailbox(_ text: Substring) -> String? {
         if text.lowercased() == "postmaster" { return String(text) }
         guard let at = text.lastIndex(of: "@") else { return nil }
@@ -52,7 +54,7 @@ enum AddressParser {
         if local.first == "\"" {
             guard local.count >= 2, local.last == "\"" else { return nil }
         } else {
-            guard !local.contains(" "), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return nil }
+            guard !local.contains(" ") else { return nil }
         }
         if domain.first == "[" {
             guard domain.last == "]" else { return nil }

@@ -109,6 +109,10 @@ extension SMTPServerSession {
             if !envelope.smtpUTF8 && !forwardPath.utf8.allSatisfy({ $0 < 0x80 }) { return countError(.needSMTPUTF8) }
             if let refusal = recipientRefusal(forwardPath) { return countError(refusal) }
             guard envelope.recipients.count < settings.recipientLimit else { return [.reply(.tooManyRecipients)] }
+            if needsLookup(forwardPath) {
+                enter(.checkingRecipient(greeting, envelope, forwardPath, dsn))
+                return [.checkRecipient(forwardPath)]
+            }
             envelope.append(recipient: forwardPath, dsn: dsn)
             enter(.transaction(greeting, envelope))
             return [.reply(.recipientOk)]
@@ -148,6 +152,14 @@ extension SMTPServerSession {
         }
         guard MailboxName.isValid(localPart: MailAddress.localPart(of: forwardPath)) else { return .unknownUser(forwardPath) }
         return nil
+    }
+
+    /// Local addresses other than postmaster (which always exists, RFC 5321 §4.5.1) are
+    /// looked up, so an unknown user is refused now, never accepted and bounced later.
+    private func needsLookup(_ forwardPath: String) -> Bool {
+        guard settings.checksLocalRecipients, let domain = MailAddress.domain(of: forwardPath),
+              settings.localDomains.contains(domain) else { return false }
+        return MailAddress.localPart(of: forwardPath).lowercased() != "postmaster"
     }
 
     private mutating func startAuth(_ mechanism: String, _ initial: String?, _ greeting: Greeting) -> [SMTPServerAction] {

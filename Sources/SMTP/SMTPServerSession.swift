@@ -22,6 +22,9 @@ public enum SMTPServerAction: Sendable, Equatable {
     /// Flush, then start TLS (RFC 3207): input already received is discarded; answer with
     /// `tlsStarted` (or close the connection when the handshake fails).
     case startTLS
+    /// Ask whether this local address is a recipient here (RCPT, RFC 5321 §3.3); answer
+    /// with `recipientChecked`.
+    case checkRecipient(String)
     /// Check these credentials (RFC 4954); answer with `authenticationChecked`.
     case authenticate(user: String, password: String)
     /// Close the connection after writing what is buffered.
@@ -45,6 +48,8 @@ public struct SMTPServerSession: Sendable {
         case connected
         case ready(Greeting)
         case transaction(Greeting, Envelope)
+        /// RCPT named a local address; waiting for the recipient lookup.
+        case checkingRecipient(Greeting, Envelope, String, RecipientDSN)
         /// DATA or the first BDAT was accepted; waiting for the queue to open the message.
         case openingQueue(Greeting, Envelope, ContentMode)
         /// DATA content streams to the queue until <CRLF>.<CRLF>.
@@ -134,7 +139,7 @@ public struct SMTPServerSession: Sendable {
             // RFC 3207 §4.2 (and CVE-2011-0411): nothing sent before the handshake counts.
             input.moveReaderIndex(to: input.writerIndex)
             return []
-        case .openingQueue, .committing, .checkingCredentials, .closed:
+        case .openingQueue, .committing, .checkingCredentials, .checkingRecipient, .closed:
             return []
         case .connected, .ready, .transaction, .betweenChunks, .authenticating:
             return commandLine(&input)
@@ -212,6 +217,19 @@ public struct SMTPServerSession: Sendable {
         tlsActive = true
         enter(.connected)
         return []
+    }
+
+    /// The result of a `checkRecipient` action: nil when the address is a recipient here,
+    /// else the refusal (`550 5.1.1` unknown, `451 4.3.0` when the lookup failed).
+    public mutating func recipientChecked(refusal: Reply?) -> [SMTPServerAction] {
+        guard case .checkingRecipient(let greeting, var envelope, let address, let dsn) = state else { return [] }
+        if let refusal {
+            enter(.transaction(greeting, envelope))
+            return countError(refusal)
+        }
+        envelope.append(recipient: address, dsn: dsn)
+        enter(.transaction(greeting, envelope))
+        return [.reply(.recipientOk)]
     }
 
     /// The result of an `authenticate` action.

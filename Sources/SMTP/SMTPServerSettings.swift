@@ -28,6 +28,9 @@ public struct SMTPServerSettings: Sendable {
     public var errorLimit: Int = 20
     /// Mail for non-local domains is accepted: the local socket or a relay network.
     public var relayPermitted: Bool = false
+    /// Recipients in local domains are looked up at RCPT (`checkRecipient`); off when
+    /// every well-formed local part has a mailbox (`local_recipients = any`).
+    public var checksLocalRecipients: Bool = true
     /// A local submission (RFC 6409 §8): add a missing Date and Message-ID, refuse NUL.
     public var isLocalSubmission: Bool = false
     /// STARTTLS can be offered (a certificate is configured).

@@ -1,22 +1,33 @@
-// tern-deliverd's MailWire requests: DELIVER (from tern-mtad) and the mailbox reads of
-// mailctl (MAILBOX_LIST, MAILBOX_READ). Who may read which mailbox is decided on the
-// kernel's SO_PEERCRED uid: a user reads only their own; root may name anyone.
+// tern-deliverd's MailWire requests: DELIVER (from tern-mtad), RCPT_CHECK (from
+// tern-submitd) and the mailbox reads of mailctl (MAILBOX_LIST, MAILBOX_READ). The daemon
+// never opens a mailbox itself: tern-local does, as the mailbox's owner. Who may read which
+// mailbox is decided on the kernel's SO_PEERCRED uid: a user reads only their own; root
+// may name anyone.
 import Glibc
 import Logging
 import MailCore
 import MailWire
-import Maildir
 import NIOCore
-import PosixFile
 
 /// Answers MailWire requests to the local delivery agent.
 public struct DeliveryRequests: Sendable {
-    let settings: MaildirSettings
+    let configuration: Configuration
+    let paths: TernPaths
+    let directory: RecipientDirectory
+    let delivery: LocalDelivery
+    let helper: MailboxHelper
     let executor = BlockingExecutor()
     let logger: Logger
 
-    public init(settings: MaildirSettings, logger: Logger) {
-        self.settings = settings
+    /// - Parameter helper: the tern-local executable; nil: the one beside this program.
+    public init(context: DaemonContext, helper: String? = nil, logger: Logger) {
+        configuration = context.configuration
+        paths = context.paths
+        directory = RecipientDirectory(aliasesFile: context.paths.aliasesFile, configuration: configuration, logger: logger)
+        self.helper = MailboxHelper(executable: helper ?? MailboxHelper.besideThisProgram(), hostname: configuration.hostname)
+        delivery = LocalDelivery(directory: directory, configuration: configuration, mailRoot: context.paths.mailRoot,
+                                 helper: self.helper, forwarder: MessageForwarder(queueSocket: context.paths.queueSocket),
+                                 logger: logger)
         self.logger = logger
     }
 
@@ -26,110 +37,134 @@ public struct DeliveryRequests: Sendable {
         switch message {
         case .deliver(let request):
             guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                try await discard(peer)
                 try await peer.send(.error(Reply(550, "5.7.1", "permission denied: only the queue manager delivers")), requestID: requestID)
                 return
             }
             try await deliver(request, requestID: requestID, peer: peer)
+        case .recipientCheck(let address):
+            guard PeerCredentials.isTernDaemon(uid: peerUID) else {
+                try await peer.send(.error(Reply(550, "5.7.1", "permission denied: only tern-submitd checks recipients")), requestID: requestID)
+                return
+            }
+            try await peer.send(await check(address), requestID: requestID)
         case .mailboxList(let user):
-            switch mailbox(of: user, peerUID: peerUID) {
-            case .failure(let error): try await peer.send(.error(error.reply), requestID: requestID)
-            case .success(let reader):
-                let listing = try await executor.run { reader.summaries() }
-                try await peer.send(.mailboxListing(listing), requestID: requestID)
+            switch await mailbox(of: user, peerUID: peerUID) {
+            case .failure(let refusal): try await peer.send(.error(refusal.reply), requestID: requestID)
+            case .success(let location): try await relay(.mailboxList(user: ""), to: location, requestID: requestID, peer: peer)
             }
         case .mailboxRead(let user, let number):
-            switch mailbox(of: user, peerUID: peerUID) {
-            case .failure(let error): try await peer.send(.error(error.reply), requestID: requestID)
-            case .success(let reader): try await read(reader, number: Int(number), requestID: requestID, peer: peer)
+            switch await mailbox(of: user, peerUID: peerUID) {
+            case .failure(let refusal): try await peer.send(.error(refusal.reply), requestID: requestID)
+            case .success(let location): try await relay(.mailboxRead(user: "", number: number), to: location, requestID: requestID, peer: peer)
             }
         default:
             throw MailWireError.unexpected(message.type)
         }
     }
 
+    /// Spools the content, delivers it once END confirms it arrived whole, answers DELIVERED.
     private func deliver(_ request: DeliveryRequest, requestID: UInt32, peer: MailWirePeer) async throws {
-        let delivery = try await executor.run { MaildirDelivery(request, settings: settings) }
+        let directory = paths.temporaryDirectory
+        var failure: (any Error)?
+        var spool: MessageSpool?
+        do { spool = try await executor.run { try MessageSpool(directory: directory) } } catch { failure = error }
         var received: UInt64 = 0
+        while true {
+            switch try await peer.expect().message {
+            case .chunk(let content):
+                received += UInt64(content.readableBytes)
+                guard let spool, failure == nil else { continue }
+                do { try await executor.run { try spool.append(content) } } catch { failure = error }
+            case .end(let total):
+                guard total == received else { throw MailWireError.malformedPayload(.end) }
+                let replies: [Reply]
+                if let spool, failure == nil {
+                    replies = await delivery.deliver(request, spool: spool)
+                } else {
+                    logger.error("cannot spool a message for delivery", metadata: ["queue.id": "\(request.queueID)", "error": "\(failure.map { "\($0)" } ?? "")"])
+                    replies = request.recipients.map { _ in Reply(451, "4.3.0", "cannot spool the message: \(failure.map { "\($0)" } ?? "")") }
+                }
+                for (recipient, reply) in zip(request.recipients, replies) {
+                    var metadata: Logger.Metadata = [
+                        "queue.id": "\(request.queueID)", "rcpt.to": "\(recipient)", "dsn.status": "\(reply.enhanced)",
+                        "reply": "\(reply)", "mail.from": "\(request.reversePath)",
+                    ]
+                    if reply.replyClass == 2 { metadata["event"] = "\(MailEvent.stored)" }
+                    logger.info("local delivery", metadata: metadata)
+                }
+                // Crash test: the copies are in new/, tern-mtad has not heard of them.
+                Failpoint.check("deliverd.after_link")
+                try await peer.send(.delivered(replies), requestID: requestID)
+                return
+            case let other:
+                throw MailWireError.unexpected(other.type)
+            }
+        }
+    }
+
+    /// Reads a refused DELIVER's content up to END (protocols/mailwire.md §DELIVER).
+    private func discard(_ peer: MailWirePeer) async throws {
+        while true {
+            switch try await peer.expect().message {
+            case .chunk: continue
+            case .end: return
+            case let other: throw MailWireError.unexpected(other.type)
+            }
+        }
+    }
+
+    /// OK when `address` is a local recipient, 550 5.1.1 when not, 451 4.3.0 when the
+    /// aliases cannot be read.
+    private func check(_ address: String) async -> Message {
+        let directory = directory
         do {
-            while true {
-                switch try await peer.expect().message {
-                case .chunk(let content):
-                    received += UInt64(content.readableBytes)
-                    try await executor.run { delivery.append(content) }
-                case .end(let total):
-                    guard total == received else { throw MailWireError.malformedPayload(.end) }
-                    let replies = try await executor.run { delivery.finish() }
-                    for (recipient, reply) in zip(request.recipients, replies) {
-                        var metadata: Logger.Metadata = [
-                            "queue.id": "\(request.queueID)", "rcpt.to": "\(recipient)", "dsn.status": "\(reply.enhanced)",
-                            "reply": "\(reply)", "mail.from": "\(request.reversePath)",
-                        ]
-                        if reply.replyClass == 2 { metadata["event"] = "\(MailEvent.stored)" }
-                        logger.info("maildir delivery", metadata: metadata)
+            if try await executor.run({ try directory.current().exists(address) }) { return .ok("\(address): local recipient") }
+            logger.info("unknown local recipient", metadata: ["rcpt.to": "\(address)"])
+            return .error(.unknownUser(address))
+        } catch {
+            logger.error("recipient lookup failed", metadata: ["rcpt.to": "\(address)", "error": "\(error)"])
+            return .error(.recipientLookupFailed(address))
+        }
+    }
+
+    /// Runs `request` in tern-local for `location` and passes its answer frames on.
+    private func relay(_ request: Message, to location: MailboxLocation, requestID: UInt32, peer: MailWirePeer) async throws {
+        var answered = false
+        do {
+            try await helper.run(location, content: nil) { helperPeer in
+                try await helperPeer.send(request, requestID: requestID)
+                while true {
+                    let (answer, _) = try await helperPeer.expect()
+                    try await peer.send(answer, requestID: requestID)
+                    if answer.isFinalAnswer {
+                        answered = true
+                        return
                     }
-                    try await peer.send(.delivered(replies), requestID: requestID)
-                    return
-                case let other:
-                    throw MailWireError.unexpected(other.type)
                 }
             }
         } catch {
-            // The content did not arrive whole: nothing is placed in new/, the queue retries.
-            delivery.abandon()
-            throw error
+            logger.error("the mailbox helper failed", metadata: ["error": "\(error)"])
+            if !answered { try await peer.send(.error(Reply(451, "4.3.0", "cannot read the mailbox now")), requestID: requestID) }
         }
     }
 
-    private func read(_ reader: MaildirReader, number: Int, requestID: UInt32, peer: MailWirePeer) async throws {
-        guard let (entry, file) = try await executor.run({ () -> (MaildirReader.Entry, SendableFile)? in
-            try reader.open(number: number).map { ($0.0, SendableFile(file: $0.1)) }
-        }) else {
-            try await peer.send(.error(Reply(550, "5.2.0", "no message number \(number)")), requestID: requestID)
-            return
-        }
-        var offset: UInt64 = 0
-        while true {
-            let start = offset
-            let piece = try await executor.run { try file.read(at: start, length: Frame.maximumChunk) }
-            if piece.readableBytes == 0 { break }
-            offset += UInt64(piece.readableBytes)
-            try await peer.send(.chunk(piece), requestID: requestID)
-        }
-        try await executor.run { try reader.markSeen(entry) }
-        try await peer.send(.ok("\(offset) octets"), requestID: requestID)
-    }
-
-    /// The Maildir the caller may read: their own (empty `user`), or any when root.
-    private func mailbox(of user: String, peerUID: UInt32?) -> Result<MaildirReader, ReplyError> {
-        guard let peerUID else { return .failure(ReplyError(Reply(550, "5.7.1", "cannot identify the caller"))) }
-        let callerName = UserAccounts.name(uid: peerUID)
-        let wanted = user.isEmpty ? (callerName ?? "") : user
-        guard peerUID == 0 || wanted == callerName else {
-            return .failure(ReplyError(Reply(550, "5.7.1", "permission denied: not your mailbox")))
-        }
-        guard let directory = MailboxName.directory(forLocalPart: wanted) else {
-            return .failure(ReplyError(Reply(550, "5.1.1", "no such mailbox")))
-        }
-        return .success(MaildirReader(mailbox: settings.mailRoot + "/" + directory))
-    }
-}
-
-/// A readable file handed between the blocking-I/O pool's calls for one request.
-final class SendableFile: @unchecked Sendable {
-    private let file: ReadableFile
-    init(file: ReadableFile) { self.file = file }
-
-    /// Up to `length` octets at `offset`; empty at end of file.
-    func read(at offset: UInt64, length: Int) throws(FileError) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        var failure: FileError?
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
-            do { return try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw.prefix(length)), at: offset) } catch {
-                failure = error as? FileError
-                return 0
+    /// The mailbox the caller may read: their own (empty `user`), or any when root.
+    private func mailbox(of user: String, peerUID: UInt32?) async -> Result<MailboxLocation, ReplyError> {
+        // 65534 is also the kernel's overflow uid (an unmapped user namespace): never trusted.
+        guard let peerUID, peerUID != 65534 else { return .failure(ReplyError(Reply(550, "5.7.1", "cannot identify the caller"))) }
+        let (mailRoot, configuration) = (paths.mailRoot, configuration)
+        let found = try? await executor.run { () -> Result<MailboxLocation, ReplyError> in
+            let callerName = UserAccounts.name(uid: peerUID)
+            let wanted = user.isEmpty ? (callerName ?? "") : user
+            guard peerUID == 0 || wanted == callerName else {
+                return .failure(ReplyError(Reply(550, "5.7.1", "permission denied: not your mailbox")))
             }
+            guard let name = MailboxName.directory(forLocalPart: wanted) else {
+                return .failure(ReplyError(Reply(550, "5.1.1", "no such mailbox")))
+            }
+            return MailboxLocation.of(name, mailRoot: mailRoot, configuration: configuration)
         }
-        if let failure { throw failure }
-        return buffer
+        return found ?? .failure(ReplyError(Reply(451, "4.3.0", "cannot look up the caller now")))
     }
 }

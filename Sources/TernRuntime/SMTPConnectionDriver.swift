@@ -1,7 +1,8 @@
 // Drives one SMTP server session over a connection: feeds received bytes to the pure
 // `SMTPServerSession`, writes its replies (flushed when the input is used up, RFC 2920
 // §3.2) and performs its queue actions over MailWire to tern-mtad. The content streams
-// to the queue as it arrives; 250 comes only from tern-mtad's QUEUED.
+// to the queue as it arrives; 250 comes only from tern-mtad's QUEUED. Local recipients
+// are looked up at RCPT through tern-deliverd.
 import Glibc
 import Logging
 import MailCore
@@ -26,6 +27,7 @@ final class SMTPConnectionDriver {
     /// Starts TLS after writing the given bytes; nil when no certificate is configured.
     private let startTLS: (@Sendable (ByteBuffer) async throws -> Void)?
     private let credentials: SMTPCredentials?
+    private let verifier: RecipientVerifier
     /// Set once TLS is active: input that did not come through TLS is dropped.
     private var requireSecure = false
     private let executor = BlockingExecutor()
@@ -34,8 +36,10 @@ final class SMTPConnectionDriver {
 
     init(session: SMTPServerSession, inbound: NIOAsyncChannelInboundStream<SMTPInbound>,
          outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queueSocket: String, logger: Logger,
-         startTLS: (@Sendable (ByteBuffer) async throws -> Void)?, credentials: SMTPCredentials?, drain: SMTPDrain) {
+         startTLS: (@Sendable (ByteBuffer) async throws -> Void)?, credentials: SMTPCredentials?, drain: SMTPDrain,
+         verifier: RecipientVerifier) {
         self.drain = drain
+        self.verifier = verifier
         self.startTLS = startTLS
         self.credentials = credentials
         self.session = session
@@ -103,6 +107,10 @@ final class SMTPConnectionDriver {
                 requireSecure = true
                 logger.info("TLS started")
                 try await perform(session.tlsStarted(), wire: wire)
+            case .checkRecipient(let address):
+                let refusal = await verifier.refusal(for: address)
+                if let refusal { logger.info("recipient refused", metadata: ["rcpt.to": "\(address)", "reply": "\(refusal)"]) }
+                try await perform(session.recipientChecked(refusal: refusal), wire: wire)
             case .authenticate(let user, let password):
                 let credentials = self.credentials
                 let accepted = (try? await executor.run { credentials?.verify(user: user, password: password) ?? false }) ?? false

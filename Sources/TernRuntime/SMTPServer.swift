@@ -82,6 +82,7 @@ public struct SMTPServer: Sendable {
         settings.isLocalSubmission = clientIP == nil
         settings.tlsAvailable = tls != nil && clientIP != nil
         settings.authAvailable = credentials != nil
+        settings.checksLocalRecipients = configuration.localRecipients == .accounts
         var startTLS: (@Sendable (ByteBuffer) async throws -> Void)?
         if let tls {
             startTLS = { pending in try await SMTPChannel.startTLS(channel, tagger: tagger, context: tls, pending: pending) }
@@ -90,12 +91,13 @@ public struct SMTPServer: Sendable {
         let queueSocket = context.paths.queueSocket
         let credentials = credentials
         let drain = SMTPDrain(hostname: configuration.hostname)
+        let verifier = RecipientVerifier(deliverSocket: context.paths.deliverSocket)
         do {
             try await withGracefulShutdownHandler {
                 try await connection.executeThenClose { inbound, outbound in
                     let driver = SMTPConnectionDriver(
                         session: session, inbound: inbound, outbound: outbound, queueSocket: queueSocket, logger: logger,
-                        startTLS: startTLS, credentials: credentials, drain: drain)
+                        startTLS: startTLS, credentials: credentials, drain: drain, verifier: verifier)
                     try await driver.run()
                 }
             } onGracefulShutdown: {

@@ -23,6 +23,15 @@ enum Exit {
         return unavailable
     }
 
+    /// A `--user` that cannot name a mailbox (`../../etc`, `a/b`) is refused here with 65,
+    /// before any daemon is asked.
+    static func checkMailboxName(_ user: String) throws {
+        guard user.isEmpty || MailboxName.isValid(localPart: user) else {
+            printError("invalid mailbox name: \(user)")
+            throw dataError
+        }
+    }
+
     /// A daemon could not be reached: 69, the service is unavailable.
     static func unreachable(_ what: String, _ error: any Error) -> ExitCode {
         printError("cannot reach \(what): \(error)")

@@ -13,6 +13,8 @@ struct MailboxCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "One JSON object per message and line.")
     var json = false
 
+    func validate() throws { try Exit.checkMailboxName(user) }
+
     func run() async throws {
         let context = try DaemonContext.load()
         let answer: Message

@@ -17,6 +17,8 @@ struct ReadCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the stored file byte for byte, without decoding RFC 2047 encoded words in the header.")
     var raw = false
 
+    func validate() throws { try Exit.checkMailboxName(user) }
+
     func run() async throws {
         let context = try DaemonContext.load()
         let failure: Reply?

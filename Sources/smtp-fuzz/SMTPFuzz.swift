@@ -1,8 +1,8 @@
 // A fuzz target for the SMTP server engine: arbitrary bytes go through the command parser,
-// the DATA reader, BDAT chunking and AUTH, with a queue, a TLS layer and a credential check
-// that always answer. Built with `-sanitize=fuzzer,address -DFUZZING` it is a libFuzzer
-// target; built normally it replays the files named on its command line (a corpus), so
-// every crash the fuzzer finds stays a regression test.
+// the DATA reader, BDAT chunking and AUTH, with a queue, a TLS layer, a credential check
+// and a recipient lookup that always answer. Built with `-sanitize=fuzzer,address
+// -DFUZZING` it is a libFuzzer target; built normally it replays the files named on its
+// command line (a corpus), so every crash the fuzzer finds stays a regression test.
 import MailCore
 import NIOCore
 import SMTP
@@ -27,6 +27,9 @@ func exercise(_ bytes: UnsafeRawBufferPointer) {
             case .commitQueue: queue = (flags & 16 != 0 ? session.queueFailed(.notDurable) : session.queueCommitted(id)) + queue
             case .startTLS: queue = session.tlsStarted() + queue
             case .authenticate(let user, _): queue = session.authenticationChecked(user: user, accepted: flags & 32 != 0) + queue
+            case .checkRecipient(let address):
+                // Some addresses are unknown users, so both answers are exercised.
+                queue = session.recipientChecked(refusal: address.utf8.count % 3 == 0 ? .unknownUser(address) : nil) + queue
             case .reply, .writeContent, .flush, .abortQueue, .close: break
             }
         }

@@ -1,12 +1,10 @@
-// tern-deliverd: local delivery into Maildir mailboxes (`deliver` socket, MailWire), and
-// mailbox reads for mailctl, each caller identified by SO_PEERCRED.
-import Maildir
+// tern-deliverd: local delivery into Maildir mailboxes (`deliver` socket, MailWire) through
+// tern-local, recipient checks for tern-submitd, and mailbox reads for mailctl, each caller
+// identified by SO_PEERCRED.
 import TernRuntime
 
 await Daemon.run(identifier: "tern-deliverd") { context, sockets, logger in
-    let requests = DeliveryRequests(
-        settings: MaildirSettings(mailRoot: context.paths.mailRoot, hostname: context.configuration.hostname),
-        logger: logger)
+    let requests = DeliveryRequests(context: context, logger: logger)
     let listeners = try await Listeners.open(
         "deliver", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.deliverSocket),
         logger: logger, initializer: MailWireServer.configure)

@@ -43,6 +43,7 @@ class Type(enum.IntEnum):
     DELIVER = 0x20
     END = 0x21
     DELIVERED = 0x22
+    RCPT_CHECK = 0x23
     QUEUE_LIST = 0x30
     QUEUE_LISTING = 0x31
     QUEUE_SHOW = 0x32
@@ -270,6 +271,7 @@ PAYLOADS: dict[Type, _Record] = {
     ),
     Type.END: _Record(("total", U64)),
     Type.DELIVERED: _Record(("results", _List(_Record(*REPLY)))),
+    Type.RCPT_CHECK: _Record(("address", _Bytes(allowed=bool))),
     Type.QUEUE_LIST: _Record(),
     Type.QUEUE_LISTING: _Record(("entries", _List(QUEUE_ENTRY, count="I"))),
     Type.QUEUE_SHOW: _Record(("queue_id", QUEUE_ID_FIELD)),
@@ -408,6 +410,12 @@ class Connection:
         """The queue entries, oldest arrival first (§QUEUE_LIST)."""
         request_id = self._send(Type.QUEUE_LIST, {})
         return self._receive(request_id, Type.QUEUE_LISTING).fields["entries"]
+
+    def rcpt_check(self, address: str) -> bytes:
+        """OK's detail when `address` is a recipient here; RemoteError (550 5.1.1 for an
+        unknown user) otherwise (§RCPT_CHECK)."""
+        request_id = self._send(Type.RCPT_CHECK, {"address": address.encode()})
+        return self._receive(request_id, Type.OK).fields["detail"]
 
     def queue_show(self, queue_id: bytes) -> dict:
         """One queued message in full (§QUEUE_SHOW)."""

@@ -31,10 +31,13 @@ DAEMONS = {
     "tern-submitd": (["submit", "smtp"], ["submit.sock"]),
 }
 
+# Every well-formed local part has a mailbox here (no system accounts needed), so the
+# pipeline tests can use any names; test_local.py runs with real accounts instead.
 DEFAULT_CONF = """\
 # written by Tests/EndToEnd/tern.py
 hostname = mail.example.test
 local_domains = localhost, example.test
+local_recipients = any
 retry_minimum = 1
 retry_maximum = 2
 """
@@ -105,7 +108,7 @@ class Notifier:
 
 class TernInstance:
     def __init__(self, base: Path | None = None, conf: str = DEFAULT_CONF):
-        for name in [*DAEMONS, "mailctl"]:
+        for name in [*DAEMONS, "tern-local", "mailctl"]:
             if not (BIN_DIR / name).exists():
                 raise RuntimeError(f"{BIN_DIR / name} is missing: run `swift build` first")
         self.root = Path(tempfile.mkdtemp(prefix="tern-e2e-", dir=base))
@@ -148,10 +151,12 @@ class TernInstance:
         return "\n".join(out)
 
     # Daemons.
-    def start(self, name: str, activate: bool = True, ready_timeout: float = 15.0) -> subprocess.Popen:
+    def start(self, name: str, activate: bool = True, ready_timeout: float = 15.0,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
         """Starts `name` under systemd-socket-activate. With `activate`, connects once to
         its first socket (systemd-socket-activate execs the daemon only on the first
-        connection, as systemd does) and waits for READY=1."""
+        connection, as systemd does) and waits for READY=1. `env` adds variables to the
+        daemon's environment (e.g. TERN_FAILPOINT)."""
         assert name not in self.procs or self.procs[name].poll() is not None, f"{name} already running"
         fdnames, socks = DAEMONS[name]
         self.starts[name] = self.starts.get(name, 0) + 1
@@ -166,7 +171,10 @@ class TernInstance:
         if name == "tern-submitd":
             cmd += ["-l", f"127.0.0.1:{self.port}"]
         cmd += [f"--fdname={':'.join(fdnames)}", "-E", f"TERN_ROOT={self.root}",
-                "-E", f"NOTIFY_SOCKET={notifier.path}", str(BIN_DIR / name)]
+                "-E", f"NOTIFY_SOCKET={notifier.path}"]
+        for key, value in (env or {}).items():
+            cmd += ["-E", f"{key}={value}"]
+        cmd.append(str(BIN_DIR / name))
         log_path = self.log_dir / f"{name}.log"
         logf = open(log_path, "ab")
         logf.write(f"=== start {self.starts[name]}: {' '.join(cmd)}\n".encode())

@@ -58,6 +58,7 @@ EXPECTED = {
     "delivered": Frame(
         Type.DELIVERED, 1, {"results": [{"code": 250, "enhanced": b"2.0.0", "text": b"delivered"}]}
     ),
+    "rcpt-check": Frame(Type.RCPT_CHECK, 3, {"address": b"bob@localhost"}),
     "queue-list": Frame(Type.QUEUE_LIST, 1, {}),
     "queue-listing": Frame(
         Type.QUEUE_LISTING,

@@ -14,9 +14,11 @@ import pytest
 from peers import CaptureSink, Dnsmasq, Postfix, SMTPSink, free_port
 from tern import TernInstance
 
+# Local names here are not system accounts: every well-formed one has a mailbox.
 BASE = """\
 hostname = mail.example.test
 local_domains = localhost, example.test
+local_recipients = any
 retry_minimum = 1
 retry_maximum = 2
 """
@@ -241,7 +243,8 @@ def test_starttls_required_per_domain(cleanup, tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=mx.remote.test",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    receiver = TernInstance(conf="hostname = mx.remote.test\nlocal_domains = remote.test\nretry_minimum = 1\nretry_maximum = 2\n"
+    receiver = TernInstance(conf="hostname = mx.remote.test\nlocal_domains = remote.test\nlocal_recipients = any\n"
+                            "retry_minimum = 1\nretry_maximum = 2\n"
                             f"tls_certificate = {cert}\ntls_key = {key}\n")
     receiver.start_all()
     cleanup(receiver)

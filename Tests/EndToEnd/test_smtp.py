@@ -20,10 +20,13 @@ from dialogue import Dialogue, all_dialogues, run
 from tern import TernInstance
 
 # The same settings the dialogues' `# daemon: yes` files assume: loopback is NOT a relay
-# network here, so the TCP client is an ordinary remote client.
+# network here, so the TCP client is an ordinary remote client; every well-formed local
+# part is a recipient (the Swift harness's `users=any`; unknown users are refused in
+# test_local.py, with real accounts).
 MX_CONF = """\
 hostname = mx.example.org
 local_domains = example.org, localhost
+local_recipients = any
 relay_networks = 192.0.2.0/24
 message_size_limit = 1000000
 recipient_limit = 100

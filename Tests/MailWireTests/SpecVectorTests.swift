@@ -47,7 +47,7 @@ struct SpecVectors {
     init() throws { vectors = try SpecVectors() }
 
     @Test func documentHasEveryVector() {
-        #expect(vectors.valid.count == 24)
+        #expect(vectors.valid.count == 25)
         #expect(Set(vectors.bad.keys) == ["oversize", "wrong-version", "unknown-type", "truncated", "leftover"])
     }
 
@@ -76,6 +76,8 @@ struct SpecVectors {
         let (_, deliver) = try SpecVectors.decode(vectors.valid["deliver"]!)
         #expect(deliver == .deliver(DeliveryRequest(queueID: QueueID("4bQk7Tm9XzB2c1")!, reversePath: "", arrival: 1_764_000_000,
                                                      mayBeRedelivery: true, recipients: ["bob@localhost"])))
+        let (checkFrame, check) = try SpecVectors.decode(vectors.valid["rcpt-check"]!)
+        #expect(checkFrame.requestID == 3 && check == .recipientCheck("bob@localhost"))
         let (_, control) = try SpecVectors.decode(vectors.valid["queue-control"]!)
         #expect(control == .queueControl(.hold, QueueID("4bQk7Tm9XzB2c1")!))
         let (_, flush) = try SpecVectors.decode(vectors.valid["queue-control-flush-all"]!)

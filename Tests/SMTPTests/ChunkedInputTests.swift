@@ -28,6 +28,7 @@ import Testing
                 for action in actions {
                     switch action {
                     case .openQueue: follow += session.queueOpened(QueueID("0000000000BCDF")!, now: 0)
+                    case .checkRecipient: follow += session.recipientChecked(refusal: nil)
                     case .commitQueue:
                         commits += 1
                         follow += session.queueCommitted(QueueID("0000000000BCDF")!)

@@ -1,6 +1,7 @@
 // Runs a scripted dialogue (Tests/Dialogues/*.dialogue, format in its README) against the
 // pure session, with a simulated queue that accepts every message, a TLS layer that
-// always succeeds and credentials `alice` / `secret`.
+// always succeeds, credentials `alice` / `secret` and a recipient lookup that knows
+// alice, bob and carol (every name with `users=any`) and fails for `tempfail`.
 import Foundation
 import MailCore
 import NIOCore
@@ -17,6 +18,8 @@ struct Dialogue {
     var settings = SMTPServerSettings(hostname: "mx.example.org", clientDescription: "[192.0.2.1]",
                                       localDomains: ["example.org", "localhost"])
     var lines: [Line] = []
+    /// The local users the simulated lookup knows; nil: every name (`users=any`).
+    var users: Set<String>? = ["alice", "bob", "carol"]
 
     /// Parses one dialogue file.
     init(file: String) throws {
@@ -36,6 +39,7 @@ struct Dialogue {
                     case "recipients": settings.recipientLimit = Int(value)!
                     case "errors": settings.errorLimit = Int(value)!
                     case "junk": settings.junkCommandLimit = Int(value)!
+                    case "users": users = value == "any" ? nil : Set(value.split(separator: ",").map(String.init))
                     default: fatalError("\(name): unknown setting \(parts[0])")
                     }
                 }
@@ -65,6 +69,13 @@ struct Dialogue {
         return bytes
     }
 
+    /// The simulated answer of tern-deliverd's recipient lookup.
+    func lookup(_ address: String) -> Reply? {
+        let name = MailAddress.localPart(of: address).lowercased()
+        if name == "tempfail" { return .recipientLookupFailed(address) }
+        return users.map { $0.contains(name) } ?? true ? nil : .unknownUser(address)
+    }
+
     /// Runs the dialogue; returns the first mismatch, nil when every expectation held.
     func run() -> String? {
         var session = SMTPServerSession(settings: settings)
@@ -84,6 +95,8 @@ struct Dialogue {
                 case .startTLS: queue = session.tlsStarted() + queue
                 case .authenticate(let user, let password):
                     queue = session.authenticationChecked(user: user, accepted: user == "alice" && password == "secret") + queue
+                case .checkRecipient(let address):
+                    queue = session.recipientChecked(refusal: lookup(address)) + queue
                 case .writeContent, .flush, .abortQueue, .close: break
                 }
             }

@@ -1,0 +1,92 @@
+// One DELIVER after its content is spooled: the plan (DeliveryPlan) is carried out, each
+// mailbox copy written by tern-local as the mailbox's owner, the remote addresses of
+// aliases queued again through tern-mtad.
+import Glibc
+import Logging
+import MailCore
+import MailWire
+
+/// Local delivery of spooled messages.
+struct LocalDelivery: Sendable {
+    let directory: RecipientDirectory
+    let configuration: Configuration
+    let mailRoot: String
+    let helper: MailboxHelper
+    let forwarder: MessageForwarder
+    let logger: Logger
+    private let executor = BlockingExecutor()
+
+    init(directory: RecipientDirectory, configuration: Configuration, mailRoot: String,
+         helper: MailboxHelper, forwarder: MessageForwarder, logger: Logger) {
+        self.directory = directory
+        self.configuration = configuration
+        self.mailRoot = mailRoot
+        self.helper = helper
+        self.forwarder = forwarder
+        self.logger = logger
+    }
+
+    /// Delivers `spool` to every recipient of `request`.
+    /// - Returns: one reply per recipient, in request order.
+    func deliver(_ request: DeliveryRequest, spool: MessageSpool) async -> [Reply] {
+        let plan: DeliveryPlan
+        do {
+            plan = try await executor.run { [directory] in
+                try DeliveryPlan(request, recipients: directory.current(), deliveredTo: Self.deliveredTo(in: spool))
+            }
+        } catch {
+            logger.error("cannot read the aliases or the message", metadata: ["queue.id": "\(request.queueID)", "error": "\(error)"])
+            return request.recipients.map { _ in Reply(451, "4.3.0", "local recipients unavailable: \(error)") }
+        }
+        var results = Array(repeating: [Reply](), count: request.recipients.count)
+        for copy in plan.mailboxes {
+            let reply = await deliver(request, spool: spool, copy)
+            for index in copy.recipients { results[index].append(reply) }
+        }
+        for forward in plan.forwards {
+            results[forward.recipient].append(await forwarder.forward(
+                spool, reversePath: request.reversePath, to: forward.addresses, deliveredTo: request.recipients[forward.recipient]))
+        }
+        return request.recipients.indices.map {
+            DeliveryPlan.reply(for: request.recipients[$0], results: results[$0], failures: plan.failures[$0])
+        }
+    }
+
+    /// One copy into the Maildir of local name `name`, written by tern-local as its owner.
+    private func deliver(_ request: DeliveryRequest, spool: MessageSpool, _ copy: DeliveryPlan.MailboxCopy) async -> Reply {
+        let location: MailboxLocation
+        switch MailboxLocation.of(copy.name, mailRoot: mailRoot, configuration: configuration) {
+        case .failure(let refusal): return refusal.reply
+        case .success(let found): location = found
+        }
+        let single = DeliveryRequest(queueID: request.queueID, reversePath: request.reversePath, arrival: request.arrival,
+                                     mayBeRedelivery: copy.lookForEarlierCopy, recipients: [copy.deliveredTo])
+        do {
+            let content = try await executor.run { try spool.openReadOnly() }
+            defer { _ = close(content) }
+            return try await helper.run(location, content: content) { peer in
+                let id = peer.nextRequestID()
+                try await peer.send(.deliver(single), requestID: id)
+                switch try await peer.expect().message {
+                case .delivered(let replies) where replies.count == 1: return replies[0]
+                case let other: throw MailWireError.unexpected(other.type)
+                }
+            }
+        } catch {
+            logger.error("the delivery helper failed", metadata: ["queue.id": "\(request.queueID)", "mailbox": "\(copy.name)", "error": "\(error)"])
+            return Reply(451, "4.3.0", "local delivery helper failed: \(error)")
+        }
+    }
+
+    /// The Delivered-To fields of the message's header section, lower case, without `<>`.
+    private static func deliveredTo(in spool: MessageSpool) throws -> Set<String> {
+        let head = try spool.read(at: 0, count: 262_144)
+        var found: Set<String> = []
+        for field in HeaderSection.fields(head.readableBytesView) where field.name.lowercased() == "delivered-to" {
+            var value = field.value
+            if value.hasPrefix("<") && value.hasSuffix(">") { value = String(value.dropFirst().dropLast()) }
+            found.insert(value.lowercased())
+        }
+        return found
+    }
+}

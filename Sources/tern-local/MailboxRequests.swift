@@ -1,0 +1,98 @@
+// The one request tern-local serves per run, read from fd 3 (protocols/tern-local.md):
+// DELIVER (the message on fd 0) → DELIVERED with one result; MAILBOX_LIST → MAILBOX_LISTING;
+// MAILBOX_READ → CHUNKs and OK, marking the message seen. Failures are answers (451 4.3.0,
+// 452 4.2.2 when the mailbox is full), so tern-deliverd always learns what happened.
+import Glibc
+import MailCore
+import MailWire
+import Maildir
+import NIOCore
+import PosixFile
+
+struct MailboxRequests {
+    let arguments: HelperArguments
+    let channel: FrameChannel
+
+    /// Answers `request`.
+    /// - Throws: when the answer cannot be sent, or the request is not one tern-local serves.
+    func answer(_ request: Message, requestID: UInt32) throws {
+        switch request {
+        case .deliver(let delivery) where delivery.recipients.count == 1:
+            try channel.send(.delivered([deliver(delivery)]), requestID: requestID)
+        case .mailboxList:
+            try channel.send(list(), requestID: requestID)
+        case .mailboxRead(_, let number):
+            try read(number: Int(number), requestID: requestID)
+        default:
+            throw MailWireError.unexpected(request.type)
+        }
+    }
+
+    private func deliver(_ request: DeliveryRequest) -> Reply {
+        do {
+            guard let maildir = try openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
+            let reply = MaildirWriter.deliver(
+                ReadableFile(adopting: 0, path: "the message"), into: maildir,
+                name: MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname),
+                traceFields: TraceHeaders.delivery(reversePath: request.reversePath, recipient: request.recipients[0]),
+                lookForEarlierCopy: request.mayBeRedelivery)
+            maildir.sweepTemporaryFiles(now: Int64(time(nil)))
+            return reply
+        } catch {
+            return MaildirWriter.temporaryFailure(error)
+        }
+    }
+
+    private func list() -> Message {
+        do {
+            let listing = Message.mailboxListing(MaildirReader(try openMaildir(create: false)).summaries())
+            guard listing.frame(requestID: 0).payload.readableBytes <= Frame.maximumPayload else {
+                return .error(Reply(552, "5.3.4", "the listing is larger than one MailWire frame"))
+            }
+            return listing
+        } catch {
+            return .error(Reply(451, "4.3.0", "cannot read the mailbox: \(error)"))
+        }
+    }
+
+    private func read(number: Int, requestID: UInt32) throws {
+        let reader: MaildirReader
+        let opened: (MaildirReader.Entry, ReadableFile)?
+        do {
+            reader = MaildirReader(try openMaildir(create: false))
+            opened = try reader.open(number: number)
+        } catch {
+            return try channel.send(.error(Reply(451, "4.3.0", "cannot read the mailbox: \(error)")), requestID: requestID)
+        }
+        guard let (entry, file) = opened else {
+            return try channel.send(.error(Reply(550, "5.2.0", "no message number \(number)")), requestID: requestID)
+        }
+        var offset: UInt64 = 0
+        var piece = [UInt8](repeating: 0, count: Frame.maximumChunk)
+        do {
+            while true {
+                let count = try piece.withUnsafeMutableBytes { raw in Result { () throws(FileError) in try file.read(into: raw, at: offset) } }.get()
+                if count == 0 { break }
+                offset += UInt64(count)
+                try channel.send(.chunk(ByteBuffer(bytes: piece[0..<count])), requestID: requestID)
+            }
+            try reader.markSeen(entry)
+        } catch let failure as ChannelFailure {
+            throw failure
+        } catch {
+            return try channel.send(.error(Reply(451, "4.3.0", "cannot read message \(number): \(error)")), requestID: requestID)
+        }
+        try channel.send(.ok("\(offset) octets"), requestID: requestID)
+    }
+
+    /// The Maildir, opened as its owner; nil when the user has none yet and `create` is false.
+    private func openMaildir(create: Bool) throws -> Maildir? {
+        guard let mailbox = try MailboxOpening.open(arguments, create: create) else { return nil }
+        do {
+            return try Maildir(mailbox, create: create)
+        } catch {
+            if !create && error.errno == ENOENT { return nil }
+            throw error
+        }
+    }
+}
