@@ -14,17 +14,7 @@ struct LocalDelivery: Sendable {
     let helper: MailboxHelper
     let forwarder: MessageForwarder
     let logger: Logger
-    private let executor = BlockingExecutor()
-
-    init(directory: RecipientDirectory, configuration: Configuration, mailRoot: String,
-         helper: MailboxHelper, forwarder: MessageForwarder, logger: Logger) {
-        self.directory = directory
-        self.configuration = configuration
-        self.mailRoot = mailRoot
-        self.helper = helper
-        self.forwarder = forwarder
-        self.logger = logger
-    }
+    let executor = BlockingExecutor()
 
     /// Delivers `spool` to every recipient of `request`.
     /// - Returns: one reply per recipient, in request order.
