@@ -53,6 +53,8 @@ let package = Package(
         .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "Maildir", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         // The queue commit benchmark (not installed).
         .executableTarget(name: "tern-queue-bench", dependencies: ["TernRuntime", "Queue", "MailCore", nio]),
+        // Hot-path micro-benchmarks: SMTP parsing, DATA reader, MailWire, Maildir (not installed).
+        .executableTarget(name: "tern-micro-bench", dependencies: ["SMTP", "MailWire", "Maildir", "MailCore", nio]),
         .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", nio, argumentParser]),
         // libFuzzer target over the SMTP engine (scripts/fuzz); a corpus replayer otherwise.
         .executableTarget(name: "smtp-fuzz", dependencies: ["SMTP", "MailCore", nio]),

@@ -188,12 +188,10 @@ class Tern:
         return {name: p.pid for name, p in self.procs.items()}
 
     def cpu_ticks(self) -> int:
-        total = 0
-        for pid in self.pids().values():
-            stat = proc_stat(pid)
-            if stat:
-                total += stat[0] + stat[1]
-        return total
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[str, int]:
+        return {name: sum(proc_stat(pid) or (0, 0)) for name, pid in self.pids().items()}
 
     def rss_kb(self, key: str = "VmRSS") -> dict[str, int]:
         return {name: proc_status_kb(pid, key) for name, pid in self.pids().items()}
@@ -363,6 +361,7 @@ def load(system, sink: Sink | None, messages: int, size: int, relay: bool, timeo
     before = target()
     rcpt = f"{USER}@remote.test" if relay else f"{USER}@localhost"
     sampler = Sampler(system)
+    split0 = system.cpu_by_process() if system.name == "tern" else {}
     cpu0, t0 = system.cpu_ticks(), time.monotonic()
     source = subprocess.run(["smtp-source", "-s", "10", "-m", str(messages), "-l", str(size), "-f", "sender@bench.localhost",
                              "-t", rcpt, "-M", "client.localhost", f"127.0.0.1:{system.port}"],
@@ -374,13 +373,15 @@ def load(system, sink: Sink | None, messages: int, size: int, relay: bool, timeo
     elapsed = time.monotonic() - t0
     done = target() - before
     cpu = system.cpu_ticks() - cpu0
+    split = {name: round((ticks - split0.get(name, 0)) * 1000 / TICK / max(done, 1), 3)
+             for name, ticks in (system.cpu_by_process().items() if split0 else [])}
     peak = sampler.close()
     if done < messages:
         print(f"  {system.name}: only {done} of {messages} arrived in {timeout:.0f} s; smtp-source said "
               f"{source.stderr.decode(errors='replace')[-300:]}", file=sys.stderr)
     return {"messages": done, "seconds": round(elapsed, 3), "accepted_seconds": round(accepted, 3),
             "per_second": round(done / elapsed, 1), "cpu_ms_per_message": round(cpu * 1000 / TICK / max(done, 1), 3),
-            "peak_rss_kb": peak}
+            "cpu_ms_per_message_by_daemon": split, "peak_rss_kb": peak}
 
 
 def latency(system, messages: int, rate: float = 100.0, senders: int = 4) -> dict:

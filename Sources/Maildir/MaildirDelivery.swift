@@ -92,10 +92,23 @@ public final class MaildirDelivery: @unchecked Sendable {
         }
     }
 
-    /// Makes every open copy durable and visible in `new/`.
+    /// Makes every open copy durable and visible in `new/`, one `new/` fsync per copy.
     /// - Returns: one reply per recipient, in request order.
     public func finish() -> [Reply] {
+        let failures = place().compactMap { mailbox -> (String, any Error)? in
+            do { try FileSystem.syncDirectory(mailbox + "/new") } catch { return (mailbox, error) }
+            return nil
+        }
+        return replies(directoryFailures: Dictionary(failures) { first, _ in first })
+    }
+
+    /// Writes what is left, fsyncs and closes every open copy and links it into `new/`.
+    /// The links are durable only once `new/` is fsynced: the caller fsyncs each returned
+    /// mailbox's `new/` (one fsync may cover several deliveries), then asks for `replies`.
+    /// - Returns: the mailboxes whose `new/` needs an fsync before any reply is given.
+    public func place() -> [String] {
         write(converter.finish())
+        var unsynced: [String] = []
         for index in copies.indices {
             guard let file = copies[index].file else { continue }
             do {
@@ -104,10 +117,21 @@ public final class MaildirDelivery: @unchecked Sendable {
                 copies[index].file = nil
                 let placed = try FileSystem.linkExclusive(file.path, to: copies[index].mailbox + "/new/" + name)
                 try FileSystem.remove(file.path)
-                try FileSystem.syncDirectory(copies[index].mailbox + "/new")
                 copies[index].reply = placed ? Reply(250, "2.0.0", "delivered to maildir") : Reply(250, "2.0.0", "already delivered")
+                unsynced.append(copies[index].mailbox)
             } catch {
                 fail(index, error)
+            }
+        }
+        return unsynced
+    }
+
+    /// The reply per recipient, in request order, once `new/` of every mailbox `place`
+    /// returned was fsynced; a mailbox in `directoryFailures` gets a temporary failure.
+    public func replies(directoryFailures: [String: any Error] = [:]) -> [Reply] {
+        for index in copies.indices {
+            if let error = directoryFailures[copies[index].mailbox], copies[index].reply?.code == 250 {
+                copies[index].reply = Self.temporaryFailure(error)
             }
         }
         return copies.map { $0.reply ?? .notDurable }

@@ -13,11 +13,13 @@ import PosixFile
 public struct DeliveryRequests: Sendable {
     let settings: MaildirSettings
     let executor = BlockingExecutor()
+    let directories: MaildirDirectorySync
     let logger: Logger
 
     public init(settings: MaildirSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
+        self.directories = MaildirDirectorySync(executor: executor)
     }
 
     /// Handles one request from a peer whose uid is `peerUID` (nil: unknown, refused reads).
@@ -58,7 +60,14 @@ public struct DeliveryRequests: Sendable {
                     try await executor.run { delivery.append(content) }
                 case .end(let total):
                     guard total == received else { throw MailWireError.malformedPayload(.end) }
-                    let replies = try await executor.run { delivery.finish() }
+                    // Each copy is fsynced and linked into new/; new/ is fsynced (shared
+                    // with concurrent deliveries) before any recipient is reported delivered.
+                    let unsynced = try await executor.run { delivery.place() }
+                    var failures: [String: any Error] = [:]
+                    for mailbox in Set(unsynced) {
+                        do { try await directories.sync(mailbox: mailbox) } catch { failures[mailbox] = error }
+                    }
+                    let replies = delivery.replies(directoryFailures: failures)
                     for (recipient, reply) in zip(request.recipients, replies) {
                         logger.info("maildir delivery", metadata: [
                             "queue.id": "\(request.queueID)", "rcpt.to": "\(recipient)", "dsn.status": "\(reply.enhanced)",

@@ -52,4 +52,15 @@ import Testing
         let summary = try #require(MaildirReader(mailbox: root + "/bob").summaries().first)
         #expect(summary.number == 1 && summary.from == "Alice <a@example.org>" && summary.subject == "Lunch" && !summary.seen)
     }
+
+    @Test func placedCopiesAreReportedOnlyAfterTheirDirectorySync() throws {
+        let delivery = MaildirDelivery(request(["bob@localhost", "carol@localhost", "a/b@localhost"]), settings: settings)
+        delivery.append(ByteBuffer(string: "x\r\n"))
+        let unsynced = delivery.place()
+        #expect(unsynced == [root + "/bob", root + "/carol"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/bob/new").count == 1)
+        struct SyncFailed: Error {}
+        let replies = delivery.replies(directoryFailures: [root + "/carol": SyncFailed()])
+        #expect(replies.map(\.code) == [250, 451, 550])
+    }
 }
