@@ -140,7 +140,7 @@ class Tern:
     DAEMONS = {"tern-deliverd": (["deliver"], ["deliver.sock"]), "tern-mtad": (["queue"], ["queue.sock"]),
                "tern-submitd": (["submit", "smtp"], ["submit.sock"])}
 
-    def __init__(self, bin_dir: Path, work: Path, sink_port: int):
+    def __init__(self, bin_dir: Path, work: Path, sink_port: int, extra: str = ""):
         self.bin = bin_dir
         self.root = work / "tern"
         self.port = free_port()
@@ -151,7 +151,7 @@ class Tern:
             "hostname = bench.localhost\nlocal_domains = localhost, bench.localhost\n"
             f"smtp_listen = 127.0.0.1:{self.port}\nsmtp_client_connection_limit = 2000\n"
             f"smtp_connection_limit = 2000\nrelayhost = [127.0.0.1]:{sink_port}\n"
-            "retry_minimum = 1\nretry_maximum = 2\n")
+            "retry_minimum = 1\nretry_maximum = 2\n" + extra)
         self.procs: dict[str, subprocess.Popen] = {}
         env = dict(os.environ, TERN_ROOT=str(self.root))
         for key in ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
@@ -493,6 +493,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int)
     parser.add_argument("--only", choices=["tern", "postfix"])
     parser.add_argument("--scenarios", default="local-1k,local-100k,relay-1k,latency,idle")
+    parser.add_argument("--tern-conf", default="", help="extra tern.conf lines (experiments; \\n separated)")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/DATE-HOST.json)")
     args = parser.parse_args()
     reps = args.repetitions or (1 if args.quick else 3)
@@ -511,7 +512,7 @@ def main() -> int:
                 work = Path(tempfile.mkdtemp(prefix=f"tern-bench-{name}-", dir="/var/tmp"))
                 work.chmod(0o755)
                 sink = Sink(work)
-                system = Tern(args.bin, work, sink.port) if name == "tern" else Postfix(work, sink.port)
+                system = Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n") if name == "tern" else Postfix(work, sink.port)
                 try:
                     if scenario.startswith(("local", "relay")):
                         size = 1024 if scenario.endswith("1k") else 102400
