@@ -156,6 +156,17 @@ class Tern:
         env = dict(os.environ, TERN_ROOT=str(self.root))
         for key in ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
             env.pop(key, None)
+        try:
+            self._start(env, run)
+        except Exception:
+            self.close()
+            raise
+        self.maildir = self.root / "var" / "mail" / USER
+        for sub in ("tmp", "new", "cur"):
+            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
+            (self.maildir / sub).chmod(0o700)
+
+    def _start(self, env: dict, run: Path):
         for name, (fdnames, socks) in self.DAEMONS.items():
             cmd = ["systemd-socket-activate"]
             for sock in socks:
@@ -166,23 +177,24 @@ class Tern:
             with open(self.root / "log" / f"{name}.log", "ab") as log:
                 self.procs[name] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
                                                     start_new_session=True)
+            # systemd-socket-activate execs the daemon on the first connection; the socket
+            # file appears at bind(2), a moment before listen(2).
             path = run / socks[0]
             deadline = time.monotonic() + 10
-            while not path.exists():
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} did not open {path}")
-                time.sleep(0.02)
-            # systemd-socket-activate execs the daemon on the first connection.
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.connect(str(path))
-                if name == "tern-submitd":
-                    s.settimeout(10)
-                    s.recv(512)
+            while True:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    try:
+                        s.connect(str(path))
+                    except (FileNotFoundError, ConnectionRefusedError):
+                        if time.monotonic() > deadline:
+                            raise RuntimeError(f"{name} did not open {path}")
+                        time.sleep(0.02)
+                        continue
+                    if name == "tern-submitd":
+                        s.settimeout(10)
+                        s.recv(512)
+                    break
         time.sleep(0.3)
-        self.maildir = self.root / "var" / "mail" / USER
-        for sub in ("tmp", "new", "cur"):
-            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-            (self.maildir / sub).chmod(0o700)
 
     def pids(self) -> dict[str, int]:
         return {name: p.pid for name, p in self.procs.items()}
@@ -512,8 +524,10 @@ def main() -> int:
                 work = Path(tempfile.mkdtemp(prefix=f"tern-bench-{name}-", dir="/var/tmp"))
                 work.chmod(0o755)
                 sink = Sink(work)
-                system = Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n") if name == "tern" else Postfix(work, sink.port)
+                system = None
                 try:
+                    system = (Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n")
+                              if name == "tern" else Postfix(work, sink.port))
                     if scenario.startswith(("local", "relay")):
                         size = 1024 if scenario.endswith("1k") else 102400
                         res = load(system, sink, messages, size, scenario.startswith("relay"), timeout=300)
@@ -523,7 +537,8 @@ def main() -> int:
                         res = idle(system, 1000)
                     res["peak_rss_kb_vmhwm"] = system.rss_kb("VmHWM")
                 finally:
-                    system.close()
+                    if system:
+                        system.close()
                     sink.close()
                     shutil.rmtree(work, ignore_errors=True)
                 results[name].setdefault(scenario, []).append(res)
