@@ -56,6 +56,8 @@ let package = Package(
         .executableTarget(name: "tern-local", dependencies: ["Maildir", "MailWire", "MailCore", "PosixFile", nio]),
         // The queue commit benchmark (not installed).
         .executableTarget(name: "tern-queue-bench", dependencies: ["TernRuntime", "Queue", "MailCore", nio]),
+        // Hot-path micro-benchmarks: SMTP parsing, DATA reader, MailWire, Maildir (not installed).
+        .executableTarget(name: "tern-micro-bench", dependencies: ["SMTP", "MailWire", "Maildir", "MailCore", "PosixFile", nio]),
         .executableTarget(name: "mailctl", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", "PosixFile", nio, argumentParser]),
         // libFuzzer target over the SMTP engine (scripts/fuzz); a corpus replayer otherwise.
         .executableTarget(name: "smtp-fuzz", dependencies: ["SMTP", "MailCore", nio]),

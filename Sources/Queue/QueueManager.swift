@@ -168,7 +168,12 @@ public actor QueueManager {
             default: logger.warning("delivery deferred: \(reply)", metadata: metadata)
             }
         }
-        await persist(id)
+        // A message whose every recipient is delivered is removed next (settle); its state
+        // file would be written, fsynced twice and deleted at once. A crash before the
+        // removal delivers it again, which the Maildir writer recognises by name (the entry
+        // comes back with mayBeRedelivered) and RFC 5321 §6.1 allows for relays.
+        let delivered = !entry.state.held && entry.state.recipients.allSatisfy { $0.state == .delivered }
+        if !delivered { await persist(id) }
     }
 
     /// Saves the in-memory state of `id`; saves of one message run in call order, so an

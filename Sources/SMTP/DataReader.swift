@@ -57,6 +57,18 @@ public struct DataReader: Sendable {
                 if end > runStart { output.content.append(input.getSlice(at: runStart, length: end - runStart)!) }
             }
             scan: while offset < bytes.count {
+                if position == .inLine {
+                    // Fast path: inside a line only NUL, LF and CR change anything.
+                    var run = offset
+                    while run < bytes.count {
+                        let byte = bytes[run]
+                        guard byte > 13 || (byte != 0 && byte != 10 && byte != 13) else { break }
+                        run += 1
+                    }
+                    lineLength += run - offset
+                    offset = run
+                    if offset == bytes.count { break scan }
+                }
                 let byte = bytes[offset]
                 let absolute = start + offset
                 lineLength += 1
