@@ -116,13 +116,20 @@ def test_dns_mx_preference_fallback_implicit_mx_and_null_mx(cleanup):
     assert "5.1.10" in bounce.as_string()
 
 
-def test_smtp_sink_soft_rejection_is_deferred_and_retried(cleanup, tmp_path):
+def failing_remote(cleanup, tmp_path, options: list[str]) -> tuple[SMTPSink, TernInstance, int]:
+    """smtp-sink with `options` as the MX of sink.test, a Tern routing to it, and one
+    message from alice@example.test already submitted to u@sink.test."""
     port = free_port()
-    sink = SMTPSink("127.0.0.1", port, ["-r", "rcpt"])
+    sink = SMTPSink("127.0.0.1", port, options)
     cleanup(sink)
     tern = tern_with(transport("", tmp_path, f"sink.test [127.0.0.1]:{port}\n"))
     cleanup(tern)
     submit(tern, ["u@sink.test"])
+    return sink, tern, port
+
+
+def test_smtp_sink_soft_rejection_is_deferred_and_retried(cleanup, tmp_path):
+    sink, tern, _ = failing_remote(cleanup, tmp_path, ["-r", "rcpt"])
     deadline = time.monotonic() + 20
     attempts = 0
     while time.monotonic() < deadline and attempts < 2:
@@ -138,12 +145,7 @@ def test_smtp_sink_soft_rejection_is_deferred_and_retried(cleanup, tmp_path):
 
 
 def test_smtp_sink_hard_rejection_after_data_bounces_once(cleanup, tmp_path):
-    port = free_port()
-    sink = SMTPSink("127.0.0.1", port, ["-f", "."])
-    cleanup(sink)
-    tern = tern_with(transport("", tmp_path, f"sink.test [127.0.0.1]:{port}\n"))
-    cleanup(tern)
-    submit(tern, ["u@sink.test"])
+    sink, tern, _ = failing_remote(cleanup, tmp_path, ["-f", "."])
     assert tern.wait_for_messages({"alice": 1}) == {"alice": 1}
     time.sleep(3)
     assert tern.count("alice") == 1, "exactly one bounce"
@@ -151,12 +153,7 @@ def test_smtp_sink_hard_rejection_after_data_bounces_once(cleanup, tmp_path):
 
 
 def test_connection_dropped_after_data_is_retried_with_at_most_one_duplicate(cleanup, tmp_path):
-    port = free_port()
-    sink = SMTPSink("127.0.0.1", port, ["-q", "."])
-    cleanup(sink)
-    tern = tern_with(transport("", tmp_path, f"sink.test [127.0.0.1]:{port}\n"))
-    cleanup(tern)
-    submit(tern, ["u@sink.test"])
+    sink, tern, port = failing_remote(cleanup, tmp_path, ["-q", "."])
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and len(sink.messages()) < 1:
         time.sleep(0.2)
