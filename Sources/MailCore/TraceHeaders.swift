@@ -31,8 +31,6 @@ public enum TraceHeaders {
         "Delivered-To: \(sanitize(alias))\r\n"
     }
 
-    /// Peer-supplied text may not break a header: control characters become `?`.
-    static func sanitize(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    }
+    /// Peer-supplied text may not break a header.
+    static func sanitize(_ text: String) -> String { PeerText.printable(text) }
 }

@@ -144,6 +144,6 @@ extension SMTPClientSession {
     }
 
     static func clean(_ text: String) -> String {
-        String(String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) }).prefix(512))
+        String(PeerText.printable(text).prefix(512))
     }
 }

@@ -16,9 +16,12 @@ public enum MailWireServer {
     /// - Parameters:
     ///   - name: this daemon's name, sent in WELCOME.
     ///   - handler: called with each request's first message; it reads the request's
-    ///     further frames and sends its final answer through the peer.
+    ///     further frames and sends its final answer through the peer; it also gets the
+    ///     peer's uid (nil when the socket has none) to decide what the peer may ask.
     public static func serve(_ connection: MailWireConnection, name: String, logger: Logger,
-                             handler: (Message, UInt32, MailWirePeer) async throws -> Void) async {
+                             handler: (Message, UInt32, MailWirePeer, _ peerUID: UInt32?) async throws -> Void) async {
+        // Who is calling is decided once per connection, on the kernel's word (SO_PEERCRED).
+        let peerUID = await PeerCredentials.of(connection.channel)?.uid
         do {
             try await connection.executeThenClose { inbound, outbound in
                 let peer = MailWirePeer(inbound: inbound, outbound: outbound)
@@ -28,7 +31,7 @@ public enum MailWireServer {
                     guard version == Frame.version else { throw MailWireError.unsupportedVersion(version) }
                     try await peer.send(.welcome(version: Frame.version, maximumPayload: UInt32(Frame.maximumPayload), name: name), requestID: id)
                     while let (message, requestID) = try await peer.receive() {
-                        try await handler(message, requestID, peer)
+                        try await handler(message, requestID, peer, peerUID)
                     }
                 } catch let error as MailWireError {
                     logger.warning("closing a MailWire connection that violated the protocol", metadata: ["error": "\(error)"])

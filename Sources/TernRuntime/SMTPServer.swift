@@ -54,9 +54,10 @@ public struct SMTPServer: Sendable {
         let channel = connection.channel
         let clientIP = channel.remoteAddress?.ipAddress
         var logger = logger
-        let client = await Self.describePeer(channel)
+        let peerUID = clientIP == nil ? await PeerCredentials.of(channel)?.uid : nil
+        let client = Self.describePeer(ip: clientIP, uid: peerUID)
         logger[metadataKey: "smtp.client"] = "\(client)"
-        if clientIP == nil, let uid = await PeerCredentials.of(channel)?.uid { logger[metadataKey: "peer.uid"] = "\(uid)" }
+        if let peerUID { logger[metadataKey: "peer.uid"] = "\(peerUID)" }
         let configuration = context.configuration
         guard limiter.acquire(client: clientIP) else {
             logger.warning("refused a connection over the connection limit")
@@ -111,9 +112,8 @@ public struct SMTPServer: Sendable {
     }
 
     /// `[192.0.2.1]` for TCP peers, `local socket, uid N` for Unix-socket peers.
-    static func describePeer(_ channel: Channel) async -> String {
-        if let address = channel.remoteAddress, let ip = address.ipAddress { return "[\(ip)]" }
-        if let credentials = await PeerCredentials.of(channel) { return "local socket, uid \(credentials.uid)" }
-        return "local socket"
+    static func describePeer(ip: String?, uid: UInt32?) -> String {
+        if let ip { return "[\(ip)]" }
+        return uid.map { "local socket, uid \($0)" } ?? "local socket"
     }
 }
