@@ -23,6 +23,7 @@ import ctypes
 import json
 import os
 import platform
+import pwd
 import resource
 import shutil
 import signal
@@ -154,6 +155,13 @@ class Tern:
             f"smtp_listen = 127.0.0.1:{self.port}\nsmtp_client_connection_limit = 2000\n"
             f"smtp_connection_limit = 2000\nrelayhost = [127.0.0.1]:{sink_port}\n"
             "retry_minimum = 1\nretry_maximum = 2\n" + extra)
+        # Made before the daemons make var/ (0700 otherwise). The mailbox belongs to the
+        # system account `bench`: tern-local writes as its owner.
+        self.maildir = self.root / "var" / "mail" / USER
+        for path in (self.maildir, *(self.maildir / s for s in ("tmp", "new", "cur"))):
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o700)
+            shutil.chown(path, USER, USER)
         self.procs: dict[str, subprocess.Popen] = {}
         env = dict(os.environ, TERN_ROOT=str(self.root))
         for key in ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
@@ -163,10 +171,6 @@ class Tern:
         except Exception:
             self.close()
             raise
-        self.maildir = self.root / "var" / "mail" / USER
-        for sub in ("tmp", "new", "cur"):
-            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-            (self.maildir / sub).chmod(0o700)
 
     def _start(self, env: dict, run: Path):
         for name, (fdnames, socks) in self.DAEMONS.items():
@@ -476,6 +480,15 @@ def median(values):
     return round(statistics.median(values), 3) if values else None
 
 
+def ensure_user():
+    """The local recipient: a system account, as for any local delivery."""
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
+                       check=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", type=Path, required=True, help="folder of the release binaries")
@@ -486,6 +499,7 @@ def main() -> int:
     parser.add_argument("--scenarios", default="local-1k,local-100k,relay-1k,latency,idle")
     parser.add_argument("--tern-conf", default="", help="extra tern.conf lines (experiments; \\n separated)")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/DATE-HOST.json)")
+    ensure_user()
     args = parser.parse_args()
     reps = args.repetitions or (1 if args.quick else 3)
     messages = args.messages or (400 if args.quick else 2000)
@@ -519,7 +533,7 @@ def main() -> int:
                     if system:
                         system.close()
                     sink.close()
-                    shutil.rmtree(work, ignore_errors=True)
+                    if not os.environ.get("TERN_BENCH_KEEP"): shutil.rmtree(work, ignore_errors=True)
                 results[name].setdefault(scenario, []).append(res)
                 brief = {k: v for k, v in res.items() if k in ("per_second", "cpu_ms_per_message", "p50_ms", "p99_ms")}
                 print(f"rep {rep + 1}/{reps} {scenario:10} {name:7} {brief or res.get('rss_kb_with_connections')}", file=sys.stderr)
