@@ -9,12 +9,13 @@ import PosixFile
 
 public enum MaildirWriter {
     /// Delivers `content` (the queued message, CRLF line ends) into `maildir` as `name`.
+    /// Content that cannot be read fails the delivery before anything reaches `new/`.
     /// - Parameters:
     ///   - traceFields: written first, as given (`TraceHeaders.delivery`).
     ///   - lookForEarlierCopy: an earlier attempt may have placed the message (in `new/`,
     ///     or already read, in `cur/` with flags): then nothing is written.
     /// - Returns: `250 2.0.0`, or the temporary failure.
-    public static func deliver(_ content: ReadableFile, into maildir: Maildir, name: String,
+    public static func deliver(_ content: inout some MessageSource, into maildir: Maildir, name: String,
                                traceFields: String, lookForEarlierCopy: Bool) -> Reply {
         if lookForEarlierCopy && isDelivered(name, in: maildir) { return Reply(250, "2.0.0", "already delivered") }
         var file: WritableFile?
@@ -23,7 +24,9 @@ public enum MaildirWriter {
             let copy = try maildir.tmp.createFile(name, mode: 0o600)
             file = copy
             try copy.write(Array(traceFields.utf8))
-            try copyConverted(content, to: copy)
+            var converter = LineEndingConverter()
+            while let piece = try content.next() { try copy.write(converter.convert(piece)) }
+            try copy.write(converter.finish())
             try copy.sync()
             try copy.close()
             file = nil
@@ -42,27 +45,6 @@ public enum MaildirWriter {
     static func isDelivered(_ name: String, in maildir: Maildir) -> Bool {
         if maildir.new.status(of: name) != nil { return true }
         return ((try? maildir.cur.names()) ?? []).contains { MaildirName.base(of: $0) == name }
-    }
-
-    private static func copyConverted(_ content: ReadableFile, to copy: WritableFile) throws(FileError) {
-        var converter = LineEndingConverter()
-        var buffer = ByteBuffer()
-        var offset: UInt64 = 0
-        while true {
-            buffer.clear()
-            var failure: FileError?
-            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 65_536) { raw in
-                do { return try content.read(into: UnsafeMutableRawBufferPointer(rebasing: raw.prefix(65_536)), at: offset) } catch {
-                    failure = error as? FileError
-                    return 0
-                }
-            }
-            if let failure { throw failure }
-            if count == 0 { break }
-            offset += UInt64(count)
-            try copy.write(converter.convert(buffer))
-        }
-        try copy.write(converter.finish())
     }
 
     /// The reply for a failed delivery: mailbox full (ENOSPC, EDQUOT) is `452 4.2.2`,

@@ -15,7 +15,7 @@ public struct DeliveryRequests: Sendable {
     let paths: TernPaths
     let directory: RecipientDirectory
     let delivery: LocalDelivery
-    let helper: MailboxHelper
+    let helpers: MailboxHelperPool
     let executor = BlockingExecutor()
     let logger: Logger
 
@@ -24,9 +24,9 @@ public struct DeliveryRequests: Sendable {
         configuration = context.configuration
         paths = context.paths
         directory = RecipientDirectory(aliasesFile: context.paths.aliasesFile, configuration: configuration, logger: logger)
-        self.helper = MailboxHelper(executable: helper ?? MailboxHelper.besideThisProgram(), hostname: configuration.hostname)
+        helpers = MailboxHelperPool(executable: helper ?? MailboxHelper.besideThisProgram(), hostname: configuration.hostname)
         delivery = LocalDelivery(directory: directory, configuration: configuration, mailRoot: context.paths.mailRoot,
-                                 helper: self.helper, forwarder: MessageForwarder(queueSocket: context.paths.queueSocket),
+                                 helpers: helpers, forwarder: MessageForwarder(queueSocket: context.paths.queueSocket),
                                  logger: logger)
         self.logger = logger
     }
@@ -65,21 +65,19 @@ public struct DeliveryRequests: Sendable {
 
     /// Spools the content, delivers it once END confirms it arrived whole, answers DELIVERED.
     private func deliver(_ request: DeliveryRequest, requestID: UInt32, peer: MailWirePeer) async throws {
-        let directory = paths.temporaryDirectory
         var failure: (any Error)?
-        var spool: MessageSpool?
-        do { spool = try await executor.run { try MessageSpool(directory: directory) } } catch { failure = error }
+        let spool = MessageSpool(directory: paths.temporaryDirectory)
         var received: UInt64 = 0
         while true {
             switch try await peer.expect().message {
             case .chunk(let content):
                 received += UInt64(content.readableBytes)
-                guard let spool, failure == nil else { continue }
-                do { try await executor.run { try spool.append(content) } } catch { failure = error }
+                guard failure == nil else { continue }
+                do { try await spool.append(content, executor: executor) } catch { failure = error }
             case .end(let total):
                 guard total == received else { throw MailWireError.malformedPayload(.end) }
                 let replies: [Reply]
-                if let spool, failure == nil {
+                if failure == nil {
                     replies = await delivery.deliver(request, spool: spool)
                 } else {
                     logger.error("cannot spool a message for delivery", metadata: ["queue.id": "\(request.queueID)", "error": "\(failure.map { "\($0)" } ?? "")"])
@@ -132,10 +130,14 @@ public struct DeliveryRequests: Sendable {
     private func relay(_ request: Message, to location: MailboxLocation, requestID: UInt32, peer: MailWirePeer) async throws {
         var answered = false
         do {
-            try await helper.run(location, content: nil) { helperPeer in
-                try await helperPeer.send(request, requestID: requestID)
+            try await helpers.withHelper(location, create: false) { helper in
+                let id = helper.nextRequestID()
+                try await helper.run { try $0.send(request, requestID: id) }
                 while true {
-                    let (answer, _) = try await helperPeer.expect()
+                    let answer = try await helper.run { channel in
+                        guard let (answer, _) = try channel.receive() else { throw MailWireClosed() }
+                        return answer
+                    }
                     try await peer.send(answer, requestID: requestID)
                     if answer.isFinalAnswer {
                         answered = true

@@ -1,6 +1,6 @@
 // One DELIVER after its content is spooled: the plan (DeliveryPlan) is carried out, each
-// mailbox copy written by tern-local as the mailbox's owner, the remote addresses of
-// aliases queued again through tern-mtad.
+// mailbox copy written by tern-local as the mailbox's owner (the content streamed to it as
+// CHUNK frames), the remote addresses of aliases queued again through tern-mtad.
 import Glibc
 import Logging
 import MailCore
@@ -11,7 +11,7 @@ struct LocalDelivery: Sendable {
     let directory: RecipientDirectory
     let configuration: Configuration
     let mailRoot: String
-    let helper: MailboxHelper
+    let helpers: MailboxHelperPool
     let forwarder: MessageForwarder
     let logger: Logger
     let executor = BlockingExecutor()
@@ -52,14 +52,22 @@ struct LocalDelivery: Sendable {
         let single = DeliveryRequest(queueID: request.queueID, reversePath: request.reversePath, arrival: request.arrival,
                                      mayBeRedelivery: copy.lookForEarlierCopy, recipients: [copy.deliveredTo])
         do {
-            let content = try await executor.run { try spool.openReadOnly() }
-            defer { _ = close(content) }
-            return try await helper.run(location, content: content) { peer in
-                let id = peer.nextRequestID()
-                try await peer.send(.deliver(single), requestID: id)
-                switch try await peer.expect().message {
-                case .delivered(let replies) where replies.count == 1: return replies[0]
-                case let other: throw MailWireError.unexpected(other.type)
+            // A helper that could not deliver (its mailbox broken, not owned) is not kept.
+            return try await helpers.withHelper(location, create: true, reuse: { $0.replyClass == 2 }) { helper in
+                let id = helper.nextRequestID()
+                return try await helper.run { channel in
+                    try channel.send(.deliver(single), requestID: id)
+                    var offset: UInt64 = 0
+                    while case let piece = try spool.read(at: offset, count: Frame.maximumChunk), piece.readableBytes > 0 {
+                        try channel.send(.chunk(piece), requestID: id)
+                        offset += UInt64(piece.readableBytes)
+                    }
+                    try channel.send(.end(offset), requestID: id)
+                    switch try channel.receive()?.0 {
+                    case .delivered(let replies)? where replies.count == 1: return replies[0]
+                    case let other?: throw MailWireError.unexpected(other.type)
+                    case nil: throw MailWireClosed()
+                    }
                 }
             }
         } catch {

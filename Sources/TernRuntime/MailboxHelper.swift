@@ -1,30 +1,66 @@
-// tern-deliverd's side of tern-local (protocols/tern-local.md): one process per mailbox
-// access, spawned with posix_spawn(3) (safe in a multi-threaded process, unlike fork and
-// setuid here) with the message on fd 0 and a socket on fd 3 that carries MailWire frames.
-// The child gets default signal dispositions, an empty signal mask, no environment and no
-// other descriptor of this daemon.
+// tern-deliverd's side of tern-local (protocols/tern-local.md): the process, spawned with
+// posix_spawn(3) (safe in a multi-threaded process, unlike fork and setuid here) with
+// /dev/null on fd 0 and a socket on fd 3 that carries MailWire frames, one request at a
+// time, until tern-deliverd closes it. The child gets default signal dispositions, an
+// empty signal mask, no environment and no other descriptor of this daemon. Its I/O is
+// blocking and runs on the pool's conversation threads (`MailboxHelperPool`).
 import Glibc
-import MailCore
 import MailWire
-import NIOCore
 import NIOPosix
 import PosixFile
 
-/// Runs tern-local.
-struct MailboxHelper: Sendable {
-    /// The tern-local executable.
-    let executable: String
-    /// The host name in Maildir file names.
-    let hostname: String
-    /// How long one run may take before the helper is killed (a hung file system, a
-    /// reader that stopped reading); the request then fails with 451 4.3.0.
-    let timeLimit: Duration
-    private let executor = BlockingExecutor()
+/// One running tern-local, serving one mailbox. Used by one task at a time: the pool hands
+/// it out and takes it back.
+final class MailboxHelper: @unchecked Sendable {
+    /// What a helper serves: a mailbox, and whether it may create it (delivery) or not (reads).
+    struct Key: Hashable, Sendable {
+        var location: MailboxLocation
+        var create: Bool
+    }
 
-    init(executable: String, hostname: String, timeLimit: Duration = .seconds(600)) {
-        self.executable = executable
-        self.hostname = hostname
-        self.timeLimit = timeLimit
+    let key: Key
+    let pid: pid_t
+    private let channel: BlockingFrameChannel
+    private let threads: NIOThreadPool
+    private var lastRequestID: UInt32 = 0
+    /// When it was last handed back (for the pool's idle limit).
+    var idleSince = ContinuousClock.now
+
+    /// Spawns `executable` for `key` (blocking: call it on a conversation thread).
+    /// - Parameter timeLimit: seconds one read or write on the socket may wait before the
+    ///   request fails (a hung file system, a reader that stopped reading); the helper is
+    ///   then killed.
+    /// - Throws: `FileError` when it cannot be spawned.
+    init(executable: String, key: Key, hostname: String, timeLimit: Int, threads: NIOThreadPool) throws(FileError) {
+        var arguments = key.location.arguments(hostname: hostname)
+        if key.create { arguments.append("--create") }
+        let (pid, socket) = try Self.spawn(executable, arguments: arguments)
+        self.key = key
+        self.pid = pid
+        self.threads = threads
+        channel = BlockingFrameChannel(descriptor: socket)
+        channel.limitWaits(toSeconds: timeLimit)
+    }
+
+    /// A request id not used before on this helper's socket.
+    func nextRequestID() -> UInt32 {
+        lastRequestID &+= 1
+        return lastRequestID
+    }
+
+    /// Runs `body` with the helper's socket on a conversation thread.
+    /// - Throws: what `body` throws (`ChannelFailure`, `MailWireError`, `MailWireClosed`).
+    func run<T: Sendable>(_ body: @escaping @Sendable (BlockingFrameChannel) throws -> T) async throws -> T {
+        try await threads.runIfActive { try body(self.channel) }
+    }
+
+    /// Ends the helper: closes the socket (it exits at EOF between requests), kills it when
+    /// `kill` (it may be in the middle of one), and reaps it. Blocking.
+    func stop(kill force: Bool) {
+        if force { kill(pid, SIGKILL) }
+        _ = close(channel.descriptor)
+        var status: CInt = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
     /// `tern-local` in the directory of this program (they are installed together).
@@ -37,37 +73,7 @@ struct MailboxHelper: Sendable {
         return String(program[..<(program.lastIndex(of: "/") ?? program.startIndex)]) + "/tern-local"
     }
 
-    /// Spawns tern-local for `location`, runs `body` with the MailWire peer on its fd 3 and
-    /// waits for it to exit; past `timeLimit` the helper is killed.
-    /// - Parameter content: a descriptor to read the message from (fd 0); nil: /dev/null.
-    /// - Throws: `FileError` when it cannot be spawned, and what `body` throws (the helper's
-    ///   early exit shows there as `MailWireClosed`).
-    func run<T: Sendable>(_ location: MailboxLocation, content: CInt?, _ body: (MailWirePeer) async throws -> T) async throws -> T {
-        let executable = executable
-        let arguments = location.arguments(hostname: hostname)
-        let (pid, socket) = try await executor.run { try Self.spawn(executable, arguments: arguments, content: content) }
-        let timeLimit = timeLimit
-        let watchdog = Task {
-            try await Task.sleep(for: timeLimit)
-            kill(pid, SIGKILL)  // not reaped yet, so the pid is still the helper's
-        }
-        let result: Result<T, any Error>
-        do {
-            let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .withConnectedSocket(socket) { MailWireChannel.configure($0) }
-            result = .success(try await connection.executeThenClose { inbound, outbound in
-                try await body(MailWirePeer(inbound: inbound, outbound: outbound))
-            })
-        } catch {
-            result = .failure(error)
-        }
-        watchdog.cancel()
-        _ = await watchdog.result  // it has killed or given up before the pid is released
-        _ = try? await executor.run { Self.reap(pid) }
-        return try result.get()
-    }
-
-    private static func spawn(_ executable: String, arguments: [String], content: CInt?) throws(FileError) -> (pid_t, CInt) {
+    private static func spawn(_ executable: String, arguments: [String]) throws(FileError) -> (pid_t, CInt) {
         var pair: [CInt] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw FileError("socketpair", executable)
@@ -76,11 +82,7 @@ struct MailboxHelper: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if let content {
-            posix_spawn_file_actions_adddup2(&actions, content, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, pair[1], 3)
         // No other descriptor of this daemon (another user's connection) reaches the helper.
         guard addCloseFrom(&actions, 4) == 0 else {
@@ -117,10 +119,4 @@ struct MailboxHelper: Sendable {
     /// the child closes every descriptor from `first` up.
     @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
     private static func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ first: CInt) -> CInt
-
-    /// Waits for the helper to end; it does once its socket is closed.
-    private static func reap(_ pid: pid_t) {
-        var status: CInt = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    }
 }

@@ -5,13 +5,13 @@ import Glibc
 import MailCore
 
 /// One mailbox, as tern-local is told to open it.
-struct MailboxLocation: Sendable, Equatable {
-    enum Place: Sendable, Equatable {
+struct MailboxLocation: Sendable, Hashable {
+    enum Place: Sendable, Hashable {
         case spool(directory: String, name: String)
         case home(directory: String, folder: String)
     }
 
-    struct Owner: Sendable, Equatable {
+    struct Owner: Sendable, Hashable {
         var uid: uid_t
         var gid: gid_t
     }

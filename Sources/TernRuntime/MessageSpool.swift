@@ -1,52 +1,52 @@
 // The message of one DELIVER, spooled by tern-deliverd as it arrives, so each recipient's
-// tern-local reads it from its fd 0 (as qmail-local reads the queue file) and a forward is
-// queued from it: it never sits whole in memory. The file is unlinked at once (no name
-// for anyone to find, nothing left after a crash) and each helper gets a read-only
-// descriptor of its own.
+// tern-local is sent it in CHUNK frames and a forward is queued from it. A message of up
+// to `memoryLimit` octets stays in memory; a larger one moves to a file as it grows, so it
+// never sits whole in memory. The file is unlinked at once (no name for anyone to find,
+// nothing left after a crash).
 import Glibc
 import NIOCore
 import PosixFile
 
-/// An unnamed temporary file holding one message. Used by one request.
+/// One message's content. Used by one request at a time.
 final class MessageSpool: @unchecked Sendable {
-    private let descriptor: CInt
-    /// Octets written so far.
+    /// Octets kept in memory before the content moves to a file: 128 KiB.
+    static let memoryLimit: UInt64 = 131_072
+    private let directory: String
+    private var memory = ByteBuffer()
+    /// The file, once the content outgrew `memoryLimit`; -1 before.
+    private var descriptor: CInt = -1
+    /// Octets appended so far.
     private(set) var length: UInt64 = 0
 
-    /// Creates the file in `directory` (created 0700 when missing).
+    /// A spool whose file, when one is needed, goes in `directory` (created 0700 when missing).
+    init(directory: String) { self.directory = directory }
+
+    deinit { if descriptor >= 0 { _ = close(descriptor) } }
+
+    /// Appends `content`; file I/O runs on `executor`.
     /// - Throws: `FileError`.
-    init(directory: String) throws(FileError) {
-        try FileSystem.makeDirectories(directory, mode: 0o700)
-        let name = directory + "/tern-deliverd.\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
-        let fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileError("open", name) }
-        unlink(name)
-        descriptor = fd
-    }
-
-    deinit { _ = close(descriptor) }
-
-    /// Appends `content`.
-    func append(_ content: ByteBuffer) throws(FileError) {
-        var failure: FileError?
-        content.withUnsafeReadableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = pwrite(descriptor, raw.baseAddress! + offset, raw.count - offset, off_t(length) + off_t(offset))
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
-                    failure = FileError("write", "the delivery spool")
-                    return
+    func append(_ content: ByteBuffer, executor: BlockingExecutor) async throws {
+        if descriptor < 0 && length + UInt64(content.readableBytes) <= Self.memoryLimit {
+            memory.writeImmutableBuffer(content)
+        } else {
+            try await executor.run {
+                if self.descriptor < 0 {
+                    try self.openFile()
+                    try self.write(self.memory, at: 0)
+                    self.memory = ByteBuffer()
                 }
-                offset += written
+                try self.write(content, at: self.length)
             }
         }
-        if let failure { throw failure }
         length += UInt64(content.readableBytes)
     }
 
-    /// Up to `count` octets at `offset`; empty at the end.
+    /// Up to `count` octets at `offset`; empty at the end. Blocking once the content is in a file.
     func read(at offset: UInt64, count: Int) throws(FileError) -> ByteBuffer {
+        guard descriptor >= 0 else {
+            let start = Int(min(offset, length))
+            return memory.getSlice(at: start, length: min(count, Int(length) - start)) ?? ByteBuffer()
+        }
         var buffer = ByteBuffer()
         var failure: FileError?
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
@@ -63,11 +63,29 @@ final class MessageSpool: @unchecked Sendable {
         return buffer
     }
 
-    /// A new read-only descriptor of the file (its own offset), for a helper's fd 0; the
-    /// caller closes it.
-    func openReadOnly() throws(FileError) -> CInt {
-        let fd = open("/proc/self/fd/\(descriptor)", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError("open", "/proc/self/fd/\(descriptor)") }
-        return fd
+    private func openFile() throws(FileError) {
+        try FileSystem.makeDirectories(directory, mode: 0o700)
+        let name = directory + "/tern-deliverd.\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileError("open", name) }
+        unlink(name)
+        descriptor = fd
+    }
+
+    private func write(_ content: ByteBuffer, at position: UInt64) throws(FileError) {
+        var failure: FileError?
+        content.withUnsafeReadableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = pwrite(descriptor, raw.baseAddress! + offset, raw.count - offset, off_t(position) + off_t(offset))
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else {
+                    failure = FileError("write", "the delivery spool")
+                    return
+                }
+                offset += written
+            }
+        }
+        if let failure { throw failure }
     }
 }

@@ -16,20 +16,28 @@ struct HelperArguments {
     var user: (uid: uid_t, gid: gid_t)?
     /// The host name in Maildir file names.
     var hostname = "localhost"
+    /// A missing mailbox may be created (a delivery helper); reads never create one.
+    var create = false
 
     /// Parses `--spool DIR --name NAME | --home DIR --folder PATH`, `[--uid N --gid N]`,
-    /// `[--hostname H]`; nil for anything else.
+    /// `[--hostname H]`, `[--create]`; nil for anything else.
     init?(_ arguments: [String]) {
         var values: [String: String] = [:]
+        var creates = false
         var index = 0
-        while index + 1 < arguments.count {
+        while index < arguments.count {
             let key = arguments[index]
+            if key == "--create" && !creates {
+                creates = true
+                index += 1
+                continue
+            }
+            guard index + 1 < arguments.count else { return nil }
             guard ["--spool", "--name", "--home", "--folder", "--uid", "--gid", "--hostname"].contains(key),
                   values[key] == nil else { return nil }
             values[key] = arguments[index + 1]
             index += 2
         }
-        guard index == arguments.count else { return nil }
         switch (values["--spool"], values["--name"], values["--home"], values["--folder"]) {
         case (let spool?, let name?, nil, nil): location = .spool(directory: spool, name: name)
         case (nil, nil, let home?, let folder?): location = .home(directory: home, folder: folder)
@@ -41,5 +49,6 @@ struct HelperArguments {
         default: return nil
         }
         if let hostname = values["--hostname"] { self.hostname = hostname }
+        create = creates
     }
 }

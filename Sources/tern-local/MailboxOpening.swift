@@ -16,16 +16,21 @@ enum MailboxOpening {
         var description: String { "\(path) belongs to uid \(owner), not to uid \(getuid())" }
     }
 
-    /// Prepares the mailbox, drops privileges to the account in `arguments` (when started
-    /// as root) and opens the mailbox directory as that account.
+    /// Once, at start: prepares a delivery helper's spool mailbox (`arguments.create`) and
+    /// drops privileges for good to the account in `arguments` (when started as root).
+    /// - Throws: `FileError`, or the failure to drop privileges (then nothing may be served).
+    static func prepare(_ arguments: HelperArguments) throws {
+        if arguments.create, case .spool(let directory, let name) = arguments.location {
+            try prepareSpool(directory, name, owner: arguments.user)
+        }
+        if let user = arguments.user, geteuid() == 0 { try Privileges.drop(toUser: user.uid, group: user.gid) }
+    }
+
+    /// Opens the mailbox directory as its owner (after `prepare`).
     /// - Parameter create: create what is missing (delivery); otherwise a missing mailbox is nil.
     /// - Throws: `FileError` (ELOOP or ENOTDIR for a symbolic link in the mailbox's path),
     ///   `NotOwned`.
     static func open(_ arguments: HelperArguments, create: Bool) throws -> Directory? {
-        if create, case .spool(let directory, let name) = arguments.location {
-            try prepareSpool(directory, name, owner: arguments.user)
-        }
-        if let user = arguments.user, geteuid() == 0 { try Privileges.drop(toUser: user.uid, group: user.gid) }
         let mailbox: Directory?
         switch arguments.location {
         case .spool(let directory, let name): mailbox = try openBelow(directory, name, create: false)

@@ -1,5 +1,5 @@
-// The one request tern-local serves per run, read from fd 3 (protocols/tern-local.md):
-// DELIVER (the message on fd 0) → DELIVERED with one result; MAILBOX_LIST → MAILBOX_LISTING;
+// The requests tern-local serves, one after another, read from fd 3 (protocols/tern-local.md):
+// DELIVER, CHUNK*, END → DELIVERED with one result; MAILBOX_LIST → MAILBOX_LISTING;
 // MAILBOX_READ → CHUNKs and OK, marking the message seen. Failures are answers (451 4.3.0,
 // 452 4.2.2 when the mailbox is full), so tern-deliverd always learns what happened.
 import Glibc
@@ -9,16 +9,36 @@ import Maildir
 import NIOCore
 import PosixFile
 
-struct MailboxRequests {
+final class MailboxRequests {
     let arguments: HelperArguments
-    let channel: FrameChannel
+    let channel: BlockingFrameChannel
+    /// Why the mailbox cannot be served at all (`MailboxOpening.prepare` failed): every
+    /// request is answered with it, and the mailbox is never touched.
+    private let unusable: (any Error)?
+    /// Whether `tmp/` was swept for leftovers in this run (once is enough).
+    private var swept = false
+
+    /// Prepares the mailbox and drops privileges (`MailboxOpening.prepare`).
+    init(arguments: HelperArguments, channel: BlockingFrameChannel) {
+        self.arguments = arguments
+        self.channel = channel
+        do {
+            try MailboxOpening.prepare(arguments)
+            unusable = nil
+        } catch {
+            unusable = error
+        }
+    }
 
     /// Answers `request`.
     /// - Throws: when the answer cannot be sent, or the request is not one tern-local serves.
     func answer(_ request: Message, requestID: UInt32) throws {
         switch request {
         case .deliver(let delivery) where delivery.recipients.count == 1:
-            try channel.send(.delivered([deliver(delivery)]), requestID: requestID)
+            var content = ChannelContent(channel: channel)
+            let reply = deliver(delivery, content: &content)
+            try content.finish()
+            try channel.send(.delivered([reply]), requestID: requestID)
         case .mailboxList:
             try channel.send(list(), requestID: requestID)
         case .mailboxRead(_, let number):
@@ -28,15 +48,18 @@ struct MailboxRequests {
         }
     }
 
-    private func deliver(_ request: DeliveryRequest) -> Reply {
+    private func deliver(_ request: DeliveryRequest, content: inout ChannelContent) -> Reply {
         do {
             guard let maildir = try openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
             let reply = MaildirWriter.deliver(
-                ReadableFile(adopting: 0, path: "the message"), into: maildir,
+                &content, into: maildir,
                 name: MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname),
                 traceFields: TraceHeaders.delivery(reversePath: request.reversePath, recipient: request.recipients[0]),
                 lookForEarlierCopy: request.mayBeRedelivery)
-            maildir.sweepTemporaryFiles(now: Int64(time(nil)))
+            if !swept {
+                maildir.sweepTemporaryFiles(now: Int64(time(nil)))
+                swept = true
+            }
             return reply
         } catch {
             return MaildirWriter.temporaryFailure(error)
@@ -87,6 +110,7 @@ struct MailboxRequests {
 
     /// The Maildir, opened as its owner; nil when the user has none yet and `create` is false.
     private func openMaildir(create: Bool) throws -> Maildir? {
+        if let unusable { throw unusable }
         guard let mailbox = try MailboxOpening.open(arguments, create: create) else { return nil }
         do {
             return try Maildir(mailbox, create: create)

@@ -1,23 +1,26 @@
-// tern-local: delivers one message into one Maildir, or serves one mailbox read, as the
-// mailbox's owner. tern-deliverd spawns it per request (the qmail-local / OpenSMTPD
-// mail.maildir model): started as root it gives the mailbox to the user, becomes the user
-// and only then touches the Maildir; started as anyone else it works as that user. It is
+// tern-local: delivers messages into one Maildir, and serves reads of it, as the
+// mailbox's owner (the qmail-local / OpenSMTPD mail.maildir model). tern-deliverd keeps
+// one running per busy mailbox and sends it requests one at a time on fd 3 until it closes
+// the socket. Started as root it gives the mailbox to the user, becomes the user and only
+// then touches the Maildir; started as anyone else it works as that user. It is
 // single-threaded, so dropping privileges with setuid(2) is sound. Exit status (sysexits):
-// 0 answered, 64 bad command line, 75 no request or the answer could not be sent, 76 a
-// request it does not serve.
+// 0 the socket was closed between requests, 64 bad command line, 75 a request could not be
+// read whole or its answer could not be sent, 76 a request it does not serve.
 import Glibc
 import MailWire
 
 umask(0o022)
 guard let arguments = HelperArguments(Array(CommandLine.arguments.dropFirst())) else {
-    let usage = "usage: tern-local (--spool DIR --name NAME | --home DIR --folder PATH) [--uid N --gid N] [--hostname H]\n"
+    let usage = "usage: tern-local (--spool DIR --name NAME | --home DIR --folder PATH) [--uid N --gid N] [--hostname H] [--create]\n"
     _ = usage.withCString { write(2, $0, strlen($0)) }
     exit(64)
 }
-let channel = FrameChannel(descriptor: 3)
+let channel = BlockingFrameChannel(descriptor: 3)
+let requests = MailboxRequests(arguments: arguments, channel: channel)
 do {
-    guard let (request, requestID) = try channel.receive() else { exit(75) }
-    try MailboxRequests(arguments: arguments, channel: channel).answer(request, requestID: requestID)
+    while let (request, requestID) = try channel.receive() {
+        try requests.answer(request, requestID: requestID)
+    }
     exit(0)
 } catch is MailWireError {
     exit(76)

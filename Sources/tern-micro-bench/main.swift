@@ -93,7 +93,8 @@ for size in [1024, 102_400] {
     let maildir = try! Maildir(Directory(opening: root + "/bob"), create: true)
     measure("Maildir: deliver \(size / 1024) KiB (file+dir fsync)", iterations: 200, octets: size) {
         serial += 1
-        let reply = MaildirWriter.deliver(try! ReadableFile(opening: spool), into: maildir, name: "\(serial).bench",
+        var source = FileSource(try! ReadableFile(opening: spool))
+        let reply = MaildirWriter.deliver(&source, into: maildir, name: "\(serial).bench",
                                           traceFields: TraceHeaders.delivery(reversePath: "a@example.org", recipient: "bob@localhost"),
                                           lookForEarlierCopy: false)
         return reply.code == 250 ? 1 : 0

@@ -23,7 +23,8 @@ import Testing
     }
 
     func deliver(_ text: String, again: Bool = false) throws -> Reply {
-        try MaildirWriter.deliver(content(text), into: maildir(), name: name,
+        var source = FileSource(try content(text))
+        return try MaildirWriter.deliver(&source, into: maildir(), name: name,
                                   traceFields: TraceHeaders.delivery(reversePath: "a@example.org", recipient: "Bob@localhost"),
                                   lookForEarlierCopy: again)
     }

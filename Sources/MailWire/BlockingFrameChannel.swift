@@ -1,0 +1,73 @@
+// MailWire frames over a blocking stream socket: tern-local's fd 3, and tern-deliverd's
+// end of the same socketpair (protocols/tern-local.md). The same codec as the daemons'
+// NIO channels, so frames are checked the same way on both sides.
+import Glibc
+import NIOCore
+
+/// One MailWire conversation on a blocking socket. Not thread-safe: one thread at a time.
+public final class BlockingFrameChannel {
+    /// The socket.
+    public let descriptor: CInt
+    private var input = ByteBuffer()
+    private var decoder = FrameDecoder()
+
+    /// Uses `descriptor` (not closed by this object).
+    public init(descriptor: CInt) { self.descriptor = descriptor }
+
+    /// Bounds every later read and write on the socket (SO_RCVTIMEO, SO_SNDTIMEO): past
+    /// `seconds` without progress, `receive` and `send` throw `ChannelFailure` (EAGAIN).
+    public func limitWaits(toSeconds seconds: Int) {
+        var limit = timeval(tv_sec: seconds, tv_usec: 0)
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            _ = setsockopt(descriptor, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
+    }
+
+    /// The next message and its request id; nil at EOF between frames.
+    /// - Throws: `MailWireError` for bytes that are not MailWire, `ChannelFailure` for a
+    ///   failed read (errno; EAGAIN after the `limitWaits` time).
+    public func receive() throws -> (Message, UInt32)? {
+        while true {
+            if let frame = try decoder.decode(buffer: &input) { return (try Message(frame: frame), frame.requestID) }
+            var failure: CInt = 0
+            let count = input.writeWithUnsafeMutableBytes(minimumWritableBytes: 65_536) { raw in
+                while true {
+                    let count = read(descriptor, raw.baseAddress, raw.count)
+                    if count >= 0 { return count }
+                    if errno != EINTR {
+                        failure = errno
+                        return 0
+                    }
+                }
+            }
+            if failure != 0 { throw ChannelFailure(errno: failure) }
+            if count == 0 {
+                if let frame = try decoder.decodeLast(buffer: &input, seenEOF: true) { return (try Message(frame: frame), frame.requestID) }
+                return nil
+            }
+        }
+    }
+
+    /// Sends one message.
+    /// - Throws: `MailWireError` when it cannot be encoded, `ChannelFailure` for a failed write.
+    public func send(_ message: Message, requestID: UInt32) throws {
+        var out = ByteBuffer()
+        try FrameEncoder().encode(data: message.frame(requestID: requestID), out: &out)
+        try out.withUnsafeReadableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw ChannelFailure(errno: errno) }
+                offset += written
+            }
+        }
+    }
+}
+
+/// A read or write on a `BlockingFrameChannel` failed.
+public struct ChannelFailure: Error, CustomStringConvertible {
+    /// The errno of the failed call.
+    public let errno: CInt
+    public var description: String { "socket: \(String(cString: strerror(errno)))" }
+}

@@ -1,0 +1,118 @@
+// tern-deliverd's running tern-local helpers (protocols/tern-local.md §Lifetime): a request
+// takes an idle helper of its mailbox or spawns one, and gives it back when it answered
+// cleanly, so a busy mailbox costs no process start per message. A helper that failed
+// (a broken conversation, a timeout) is killed, never reused. Idle helpers are closed
+// after `idleTime`, and at most `idleLimit` wait per mailbox.
+import NIOPosix
+import PosixFile
+
+/// The helpers of one tern-deliverd.
+final class MailboxHelperPool: Sendable {
+    /// The tern-local executable.
+    let executable: String
+    /// The host name in Maildir file names.
+    let hostname: String
+    /// Seconds one read or write on a helper's socket may wait.
+    let timeLimit: Int
+    private let idle: IdleHelpers
+    /// Threads for the helpers' blocking conversations: as many deliveries run at once.
+    private let threads: NIOThreadPool
+
+    /// - Parameters:
+    ///   - conversations: threads for blocking conversations (deliveries at once).
+    ///   - idleTime: how long a helper may wait unused before it is closed.
+    ///   - idleLimit: idle helpers kept per mailbox.
+    init(executable: String, hostname: String, timeLimit: Int = 600, conversations: Int = 16,
+         idleTime: Duration = .seconds(30), idleLimit: Int = 8) {
+        self.executable = executable
+        self.hostname = hostname
+        self.timeLimit = timeLimit
+        threads = NIOThreadPool(numberOfThreads: conversations)
+        threads.start()
+        idle = IdleHelpers(idleTime: idleTime, limit: idleLimit, threads: threads)
+    }
+
+    /// Runs `body` with a helper for `location`: an idle one, or a new one.
+    /// - Parameter create: the helper may create a missing mailbox (deliveries only).
+    /// - Parameter reuse: whether the helper may serve again after `body` returned this;
+    ///   a helper whose `body` threw is always killed.
+    /// - Throws: `FileError` when no helper can be spawned, and what `body` throws.
+    func withHelper<T: Sendable>(_ location: MailboxLocation, create: Bool, reuse: @Sendable (T) -> Bool = { _ in true },
+                                 _ body: (MailboxHelper) async throws -> T) async throws -> T {
+        let key = MailboxHelper.Key(location: location, create: create)
+        let helper: MailboxHelper
+        if let waiting = await idle.take(key) {
+            helper = waiting
+        } else {
+            let (executable, hostname, timeLimit, threads) = (executable, hostname, timeLimit, threads)
+            helper = try await threads.runIfActive {
+                try MailboxHelper(executable: executable, key: key, hostname: hostname, timeLimit: timeLimit, threads: threads)
+            }
+        }
+        let result: T
+        do {
+            result = try await body(helper)
+        } catch {
+            _ = try? await threads.runIfActive { helper.stop(kill: true) }
+            throw error
+        }
+        if reuse(result) {
+            await idle.give(helper)
+        } else {
+            _ = try? await threads.runIfActive { helper.stop(kill: true) }
+        }
+        return result
+    }
+}
+
+/// The idle helpers, by mailbox; closes those idle too long.
+private actor IdleHelpers {
+    private var waiting: [MailboxHelper.Key: [MailboxHelper]] = [:]
+    private let idleTime: Duration
+    private let limit: Int
+    private let threads: NIOThreadPool
+    private var sweeper: Task<Void, Never>?
+
+    init(idleTime: Duration, limit: Int, threads: NIOThreadPool) {
+        self.idleTime = idleTime
+        self.limit = limit
+        self.threads = threads
+    }
+
+    /// The most recently used idle helper of `key`.
+    func take(_ key: MailboxHelper.Key) -> MailboxHelper? {
+        waiting[key]?.popLast()
+    }
+
+    func give(_ helper: MailboxHelper) {
+        helper.idleSince = .now
+        var list = waiting[helper.key, default: []]
+        list.append(helper)
+        if list.count > limit { stop([list.removeFirst()]) }
+        waiting[helper.key] = list
+        if sweeper == nil {
+            sweeper = Task { [idleTime] in
+                while self.sweep() {
+                    try? await Task.sleep(for: idleTime / 2)
+                }
+            }
+        }
+    }
+
+    /// Closes helpers idle for `idleTime`; false (and the sweeper ends) when none is left.
+    private func sweep() -> Bool {
+        let deadline = ContinuousClock.now - idleTime
+        for (key, list) in waiting {
+            let (old, fresh) = (list.filter { $0.idleSince <= deadline }, list.filter { $0.idleSince > deadline })
+            stop(old)
+            waiting[key] = fresh.isEmpty ? nil : fresh
+        }
+        if waiting.isEmpty { sweeper = nil }
+        return !waiting.isEmpty
+    }
+
+    private func stop(_ helpers: [MailboxHelper]) {
+        guard !helpers.isEmpty else { return }
+        threads.submit { _ in helpers.forEach { $0.stop(kill: false) } }
+    }
+}
