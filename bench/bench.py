@@ -12,8 +12,10 @@ Both systems run on loopback only, as private instances in a scratch folder, alt
                         header, its delivery time is the inotify IN_MOVED_TO/IN_CREATE in
                         new/ (falling back to the file's mtime)
   idle                  RSS once started, and with 1,000 idle SMTP connections open
-CPU per message is user+sys time of the daemons (for Postfix: master, its live children
-and the children it reaped) over the local-1k run, divided by N.
+
+CPU per message is user+sys time of the daemons, their live children and the children
+they reaped (for Tern: tern-local helpers; for Postfix: master and every process it
+started) over a load run, divided by the messages delivered.
 """
 
 from __future__ import annotations
@@ -209,7 +211,9 @@ class Tern:
         return sum(self.cpu_by_process().values())
 
     def cpu_by_process(self) -> dict[str, int]:
-        return {name: sum(proc_stat(pid) or (0, 0)) for name, pid in self.pids().items()}
+        # A daemon's share includes its tern-local helpers: the running ones in their own
+        # counters, the ones it reaped in its cutime+cstime.
+        return {name: sum(sum(proc_stat(p) or (0, 0)) for p in (pid, *children(pid))) for name, pid in self.pids().items()}
 
     def rss_kb(self, key: str = "VmRSS") -> dict[str, int]:
         return {name: proc_status_kb(pid, key) for name, pid in self.pids().items()}
