@@ -4,7 +4,13 @@
 // every file and resumes where the saved per-recipient state left off.
 import Glibc
 import Queue
+import NIOCore
+import NIOPosix
 import TernRuntime
+
+// Swift Concurrency's jobs run on NIO's event loops (before any task starts): no thread
+// switch between the loop that did the I/O and the task that handles it.
+NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
     let configuration = context.configuration

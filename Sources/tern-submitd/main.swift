@@ -1,6 +1,12 @@
 // tern-submitd: the SMTP server (RFC 5321) on the `submit` (AF_UNIX) and `smtp` (TCP)
 // sockets; hands every message to tern-mtad and answers 250 only once it is durable.
+import NIOCore
+import NIOPosix
 import TernRuntime
+
+// Swift Concurrency's jobs run on NIO's event loops (before any task starts): no thread
+// switch between the loop that did the I/O and the task that handles it.
+NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
     let smtp = try SMTPServer(context: context, logger: logger)
