@@ -29,12 +29,19 @@ UNITS := $(notdir $(wildcard units/*.socket units/*.service units/*.timer units/
 # Install steps that act on the running system, only for a real (DESTDIR-less) install.
 LIVE := $(if $(DESTDIR),,$(shell test -d /run/systemd/system && echo yes))
 
+# Linked by the toolchain's lld rather than gold, for idle RSS (issue 8): DT_RELR
+# (pack-relative-relocs, glibc 2.36) shrinks the 69,000 relative relocations the loader reads
+# at every start from 1.6 MB to 14 KB, and --no-export-dynamic undoes the -export-dynamic that
+# -static-stdlib adds, which put 26,000 Swift symbols in the dynamic symbol table that the
+# loader searches first for every symbol a shared library binds. About 3.5 MiB per daemon.
+LINKFLAGS := -Xswiftc -use-ld=lld -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs
+
 .PHONY: all build install uninstall
 
 all: build
 
 build:
-	swift build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+	swift build -c release --static-swift-stdlib $(LINKFLAGS) --scratch-path $(SCRATCH)
 
 install:
 	@for p in $(DAEMONS) mailctl; do \

@@ -2,8 +2,8 @@
 // lines (salt and hash in base64), verified with PBKDF2-HMAC-SHA256 from swift-crypto
 // and compared in constant time. Passwords are never stored.
 import Crypto
+import CryptoExtras
 import FoundationEssentials
-import _CryptoExtras
 
 /// User names and their salted password hashes.
 public struct SMTPCredentials: Sendable {
