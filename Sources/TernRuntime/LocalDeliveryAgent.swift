@@ -1,4 +1,4 @@
-// tern-mtad's side of local delivery: one MailWire connection to tern-deliverd per
+// tern-mtad's side of local delivery: a pooled MailWire connection to tern-deliverd per
 // attempt, DELIVER + content CHUNKs + END, then one reply per recipient. If tern-deliverd
 // is not there or the link breaks, every recipient gets 451 4.3.0 and the queue retries.
 import Logging
@@ -9,20 +9,23 @@ import Queue
 
 /// Delivers queued messages through tern-deliverd.
 public struct LocalDeliveryAgent: DeliveryAgent {
-    let socketPath: String
+    let deliverd: MailWirePool
     let store: QueueStore
     let executor = BlockingExecutor()
     let logger: Logger
 
-    public init(socketPath: String, store: QueueStore, logger: Logger) {
-        self.socketPath = socketPath
+    /// - Parameter deliverd: connections to tern-deliverd's socket.
+    public init(deliverd: MailWirePool, store: QueueStore, logger: Logger) {
+        self.deliverd = deliverd
         self.store = store
         self.logger = logger
     }
 
     public func deliver(_ request: DeliveryRequest, message: StoredMessage) async -> [Reply] {
         do {
-            return try await MailWireClient.withConnection(path: socketPath, name: "tern-mtad") { peer in
+            // Until END tern-deliverd discards a request it loses, so the pool may send it
+            // again on a new connection.
+            return try await deliverd.withConnection { peer in
                 let id = peer.nextRequestID()
                 try await peer.send(.deliver(request), requestID: id)
                 // Read the file in pieces off the async threads; send each as a CHUNK. The

@@ -9,6 +9,13 @@ public final class MailWirePeer {
     private var inbound: NIOAsyncChannelInboundStream<Frame>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<Frame>
     private var lastRequestID: UInt32 = 0
+    /// A client's request is started and has no final answer yet.
+    private(set) var requestOpen = false
+    /// A frame of the server's answer arrived since the request started.
+    private(set) var answerStarted = false
+    /// COMMIT or END was sent: from there on the server completes the work even when the
+    /// connection is lost (protocols/mailwire.md §Closing), so the request is never replayed.
+    private(set) var committed = false
 
     init(inbound: NIOAsyncChannelInboundStream<Frame>, outbound: NIOAsyncChannelOutboundWriter<Frame>) {
         self.inbound = inbound.makeAsyncIterator()
@@ -18,11 +25,18 @@ public final class MailWirePeer {
     /// A fresh request id for a client's next request (HELLO is 0).
     public func nextRequestID() -> UInt32 {
         lastRequestID &+= 1
+        requestOpen = true
+        answerStarted = false
+        committed = false
         return lastRequestID
     }
 
     /// Sends one message.
     public func send(_ message: Message, requestID: UInt32) async throws {
+        switch message {
+        case .commit, .end: committed = true
+        default: break
+        }
         try await outbound.write(message.frame(requestID: requestID))
     }
 
@@ -39,7 +53,10 @@ public final class MailWirePeer {
     /// - Throws: `MailWireError` for bytes that are not MailWire v1.
     public func receive() async throws -> (message: Message, requestID: UInt32)? {
         guard let frame = try await inbound.next() else { return nil }
-        return (try Message(frame: frame), frame.requestID)
+        let message = try Message(frame: frame)
+        answerStarted = true
+        if message.isFinalAnswer { requestOpen = false }
+        return (message, frame.requestID)
     }
 
     /// The next message, which must exist: end of connection is an error.

@@ -12,5 +12,6 @@ await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
         "smtp", from: sockets, fallback: activated ? nil : ListenAddress.tcp(context.configuration.smtpListen),
         logger: logger, initializer: smtp.configure)
     let server = ConnectionServer(listeners: local + network, noun: "SMTP session") { connection in await smtp.serve(connection) }
-    return ([server], "accepting SMTP on \(local.count + network.count) sockets")
+    // The pools stop after the server, whose sessions use them to the end.
+    return ([smtp.queue, smtp.deliverd, server], "accepting SMTP on \(local.count + network.count) sockets")
 }
