@@ -27,10 +27,11 @@ public struct LocalDeliveryAgent: DeliveryAgent {
             // again on a new connection.
             return try await deliverd.withConnection { peer in
                 let id = peer.nextRequestID()
-                try await peer.send(.deliver(request), requestID: id)
-                // Read the file in pieces off the async threads; send each as a CHUNK. The
-                // checksum is checked before END: a damaged file is never delivered (without
-                // END, tern-deliverd discards what it got).
+                // Read the file in pieces off the async threads; send each as a CHUNK, the
+                // first with DELIVER and the last with END (a small message is one write).
+                // The checksum is checked before END: a damaged file is never delivered
+                // (without END, tern-deliverd discards what it got).
+                var pending: [Message] = [.deliver(request)]
                 var offset: UInt64 = 0
                 var digest = message.prefixDigest
                 while offset < message.contentLength {
@@ -38,10 +39,14 @@ public struct LocalDeliveryAgent: DeliveryAgent {
                     let piece = try await executor.run { try store.readContent(of: message, from: start, length: Frame.maximumChunk) }
                     offset += UInt64(piece.readableBytes)
                     piece.withUnsafeReadableBytes { digest.update($0) }
-                    try await peer.send(.chunk(piece), requestID: id)
+                    if case .chunk = pending.last {
+                        try await peer.send(pending, requestID: id)
+                        pending = []
+                    }
+                    pending.append(.chunk(piece))
                 }
                 guard digest.value == message.checksum else { throw QueueFile.FormatError.checksumMismatch }
-                try await peer.send(.end(message.contentLength), requestID: id)
+                try await peer.send(pending + [.end(message.contentLength)], requestID: id)
                 switch try await peer.expect().message {
                 case .delivered(let replies) where replies.count == request.recipients.count:
                     return replies

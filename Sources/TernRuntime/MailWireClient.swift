@@ -20,11 +20,12 @@ public enum MailWireClient {
         }
     }
 
-    /// Opens a connection to a MailWire server, before the handshake.
+    /// Opens a connection to a MailWire server, before the handshake, on the calling
+    /// thread's event loop when it runs on one (its reads then wake no other thread).
     /// - Parameter path: the server's socket.
     /// - Throws: connection errors.
     static func connect(path: String) async throws -> MailWireConnection {
-        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton)
             .connect(unixDomainSocketPath: path) { MailWireChannel.configure($0) }
     }
 

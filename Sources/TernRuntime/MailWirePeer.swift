@@ -33,20 +33,20 @@ public final class MailWirePeer {
 
     /// Sends one message.
     public func send(_ message: Message, requestID: UInt32) async throws {
-        switch message {
-        case .commit, .end: committed = true
-        default: break
-        }
-        try await outbound.write(message.frame(requestID: requestID))
+        try await send([message], requestID: requestID)
     }
 
-    /// Sends content as CHUNK frames of at most `Frame.maximumChunk` octets.
-    public func sendContent(_ content: ByteBuffer, requestID: UInt32) async throws {
-        var remaining = content
-        while remaining.readableBytes > 0 {
-            let piece = remaining.readSlice(length: min(remaining.readableBytes, Frame.maximumChunk))!
-            try await outbound.write(Frame(type: .chunk, requestID: requestID, payload: piece))
-        }
+    /// Sends several messages with one flush, so small ones leave in one write(2) and the
+    /// peer reads them in one wake-up.
+    public func send(_ messages: [Message], requestID: UInt32) async throws {
+        if messages.contains(where: { if case .commit = $0 { true } else if case .end = $0 { true } else { false } }) { committed = true }
+        try await outbound.write(contentsOf: messages.map { $0.frame(requestID: requestID) })
+    }
+
+    /// Sends content as CHUNK frames of at most `Frame.maximumChunk` octets, then `last`
+    /// (COMMIT, END) when given, with one flush.
+    public func sendContent(_ content: ByteBuffer, then last: Message? = nil, requestID: UInt32) async throws {
+        try await send(Message.chunks(of: content) + (last.map { [$0] } ?? []), requestID: requestID)
     }
 
     /// The next message, `nil` at the end of the connection.

@@ -87,13 +87,16 @@ public final class MailWirePool: Service, Sendable {
         return result
     }
 
-    /// An idle live connection, else a new pooled one; nil when the pool cannot take more
-    /// (full, stopping or not running).
+    /// An idle live connection (preferably one on the calling thread's event loop, so the
+    /// request wakes no other thread), else a new pooled one; nil when the pool cannot
+    /// take more (full, stopping or not running).
     private func borrow(fresh: Bool) async throws -> (Lease, reused: Bool)? {
         enum Choice { case reuse(Lease), retire(Lease), open, none }
         while true {
             let choice: Choice = state.withLockedValue { state in
-                if !fresh, let lease = state.idle.popLast() {
+                if !fresh, let index = state.idle.lastIndex(where: { $0.connection.channel.eventLoop.inEventLoop })
+                    ?? state.idle.indices.last {
+                    let lease = state.idle.remove(at: index)
                     if lease.connection.channel.isActive { return .reuse(lease) }
                     state.open -= 1
                     return .retire(lease)

@@ -101,7 +101,6 @@ final class SMTPConnectionDriver {
                 if pendingContent.readableBytes >= Frame.maximumChunk { try await sendPendingContent(wire) }
             case .commitQueue:
                 guard let wire else { continue }
-                try await sendPendingContent(wire)
                 try await commit(sentOctets, wire: wire)
             case .startTLS:
                 guard let startTLS else { continue }
@@ -176,8 +175,11 @@ final class SMTPConnectionDriver {
     }
 
     private func commit(_ length: UInt64, wire: MailWirePeer) async throws {
+        let content = pendingContent
+        pendingContent.clear()
         let answer = try await link {
-            try await wire.send(.commit(length), requestID: self.requestID)
+            // The last content and COMMIT leave in one write.
+            try await wire.sendContent(content, then: .commit(length), requestID: self.requestID)
             return try await wire.expect().message
         }
         switch answer {

@@ -6,6 +6,7 @@ import Glibc
 import Queue
 import TernRuntime
 
+Daemon.runTasksOnEventLoops()
 await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
     let configuration = context.configuration
     let executor = BlockingExecutor()

@@ -2,6 +2,7 @@
 // sockets; hands every message to tern-mtad and answers 250 only once it is durable.
 import TernRuntime
 
+Daemon.runTasksOnEventLoops()
 await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
     let smtp = try SMTPServer(context: context, logger: logger)
     let activated = sockets.isSocketActivated
