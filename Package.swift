@@ -68,7 +68,8 @@ let package = Package(
         .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio, logging], exclude: ["Golden"]),
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", "PosixFile", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
-        .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime"]),
+        .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime", "MailWire", "MailCore", nio, nioPosix, logging,
+                                                             .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MailCore", "SMTP"]),
     ],
     swiftLanguageModes: [.v6]

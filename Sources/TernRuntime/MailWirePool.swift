@@ -139,6 +139,9 @@ public final class MailWirePool: Service, Sendable {
         if !kept { lease.retire() }
     }
 
+    /// True while `run` serves the pool (tests wait for it).
+    var isRunning: Bool { state.withLockedValue { $0.running && !$0.stopping } }
+
     /// Owns the pooled connections (each lives in a task of this service) and closes
     /// idle ones; on graceful shutdown closes the idle ones and those given back later.
     public func run() async throws {
