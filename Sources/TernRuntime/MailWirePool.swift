@@ -23,11 +23,6 @@ public final class MailWirePool: Service, Sendable {
         var stopping = false
     }
 
-    /// A connection being opened, handed to `run` whose task owns it until it closes.
-    private struct Opening: Sendable {
-        let connection: MailWireConnection
-        let ready: CheckedContinuation<Lease, any Error>
-    }
 
     private let path: String
     private let name: String
@@ -110,12 +105,17 @@ public final class MailWirePool: Service, Sendable {
             case .retire(let lease): lease.retire()
             case .none: return nil
             case .open:
+                let connection: MailWireConnection
                 do {
-                    let connection = try await MailWireClient.connect(path: path)
+                    connection = try await MailWireClient.connect(path: path)
                     let lease = try await withCheckedThrowingContinuation { ready in
                         openingsInput.yield(Opening(connection: connection, ready: ready))
                     }
                     return (lease, false)
+                } catch is PoolStopped {
+                    // `run` ended before it took the connection: this request goes alone.
+                    state.withLockedValue { $0.open -= 1 }
+                    return nil
                 } catch {
                     state.withLockedValue { $0.open -= 1 }
                     throw error
@@ -185,7 +185,6 @@ public final class MailWirePool: Service, Sendable {
 
     /// Holds one connection open (its `executeThenClose` scope) until it is retired.
     private func own(_ opening: Opening) async {
-        let ready = NIOLockedValueBox<CheckedContinuation<Lease, any Error>?>(opening.ready)
         do {
             try await opening.connection.executeThenClose { inbound, outbound in
                 let peer = MailWirePeer(inbound: inbound, outbound: outbound)
@@ -194,17 +193,44 @@ public final class MailWirePool: Service, Sendable {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { retired in
                         lease.waitForRetirement(retired)
-                        ready.withLockedValue { $0.take() }?.resume(returning: lease)
+                        opening.resume(.success(lease))
                     }
                 } onCancel: {
                     lease.retire()
                 }
             }
         } catch {
-            ready.withLockedValue { $0.take() }?.resume(throwing: error)
+            opening.resume(.failure(error))
         }
     }
 }
+
+/// A connection being opened, handed to `run`, whose task owns it until it closes. The
+/// borrower waiting for it is answered exactly once: with the ready connection, the
+/// handshake's error, or `PoolStopped` when `run` dropped it untaken (the stream was
+/// finished or cancelled), in which case the connection is closed here.
+private final class Opening: Sendable {
+    let connection: MailWireConnection
+    private let ready: NIOLockedValueBox<CheckedContinuation<Lease, any Error>?>
+
+    init(connection: MailWireConnection, ready: CheckedContinuation<Lease, any Error>) {
+        self.connection = connection
+        self.ready = NIOLockedValueBox(ready)
+    }
+
+    func resume(_ result: Result<Lease, any Error>) {
+        ready.withLockedValue { $0.take() }?.resume(with: result)
+    }
+
+    deinit {
+        guard let waiting = ready.withLockedValue({ $0.take() }) else { return }
+        connection.channel.close(promise: nil)
+        waiting.resume(throwing: PoolStopped())
+    }
+}
+
+/// The pool stopped before it could take a new connection.
+private struct PoolStopped: Error {}
 
 /// One pooled connection: its peer, used by one request at a time, and the signal that
 /// ends its owner's scope (closing it).
