@@ -138,12 +138,10 @@ public struct MTARequests: Sendable {
             "mail.from": "\(envelope.reversePath)", "rcpt.count": "\(envelope.recipients.count)",
             "size": "\(incoming.contentLength)",
         ])
-        // Durable now: the answer goes first, the scheduler learns of the message even
-        // when the answer cannot be sent.
-        var lost: (any Error)?
-        do { try await peer.send(.queued(incoming.header.queueID), requestID: requestID) } catch { lost = error }
+        // The scheduler knows the message before the client hears QUEUED, so `mailctl queue`
+        // shows every message that was answered 250.
         await manager.add(incoming.stored, state: nil, recovered: false)
-        if let lost { throw lost }
+        try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
     }
 
     static let operatorOnly = Reply(550, "5.7.1", "permission denied: queue control is for root")
