@@ -51,9 +51,9 @@ let package = Package(
         // Sockets, listeners and lifecycle shared by the daemons and mailctl.
         .target(name: "TernRuntime", dependencies: ["MailCore", "PosixFile", "Queue", "Relay", "MailWire", "SMTP", "Systemd", nio, nioPosix, nioSSL, crypto, cryptoExtras, logging, lifecycle]),
         // One thin executable per job.
-        .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, nioPosix, logging, lifecycle]),
-        .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, nioPosix, logging, lifecycle]),
-        .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "MailWire", "MailCore", "Systemd", nio, nioPosix, logging, lifecycle]),
+        .executableTarget(name: "tern-submitd", dependencies: ["TernRuntime", "SMTP", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        .executableTarget(name: "tern-mtad", dependencies: ["TernRuntime", "Queue", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
+        .executableTarget(name: "tern-deliverd", dependencies: ["TernRuntime", "MailWire", "MailCore", "Systemd", nio, logging, lifecycle]),
         // Spawned by tern-deliverd per mailbox access, as the mailbox's owner.
         .executableTarget(name: "tern-local", dependencies: ["Maildir", "MailWire", "MailCore", "PosixFile", nio]),
         // The queue commit benchmark (not installed).
@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio, logging], exclude: ["Golden"]),
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", "PosixFile", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
-        .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime"]),
+        .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime", "MailWire", "MailCore", nio, nioPosix, logging,
+                                                             .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MailCore", "SMTP"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,6 +14,16 @@ extension Message {
         return Frame(type: type, requestID: requestID, payload: out)
     }
 
+    /// CHUNK messages of at most `Frame.maximumChunk` octets carrying `content`, in order.
+    public static func chunks(of content: ByteBuffer) -> [Message] {
+        var remaining = content
+        var chunks: [Message] = []
+        while remaining.readableBytes > 0 {
+            chunks.append(.chunk(remaining.readSlice(length: min(remaining.readableBytes, Frame.maximumChunk))!))
+        }
+        return chunks
+    }
+
     private func encodePayload(into out: inout ByteBuffer) {
         switch self {
         case .hello(let version, let maximum, let name), .welcome(let version, let maximum, let name):

@@ -2,6 +2,8 @@
 // then committed with the discipline of protocols/queue-format.md — end record, fsync,
 // close, rename into the queue, fsync of the queue directory — and only then confirmed.
 // Any failure removes the file and is never followed by a confirmation or a second fsync.
+// Content is held in memory up to `writeThreshold` octets between writes, so a small
+// message reaches the disk in one write with its end record, just before the fsync.
 import NIOCore
 import PosixFile
 
@@ -15,8 +17,12 @@ public final class IncomingMessage: @unchecked Sendable {
     private let finalPath: String
     private var checksum: CRC32
     private let prefixDigest: CRC32
-    /// Content octets written so far.
+    /// Content octets taken so far (written, or held to be written).
     public private(set) var contentLength: UInt64 = 0
+    /// Content taken but not written yet.
+    private var held = ByteBuffer()
+    /// Octets of content held in memory before a write.
+    public static let writeThreshold = 65_536
 
     init(header: QueueFile.Header, prefix: [UInt8], file: WritableFile, finalPath: String) {
         self.header = header
@@ -28,15 +34,29 @@ public final class IncomingMessage: @unchecked Sendable {
         prefixDigest = checksum
     }
 
-    /// Appends content. On failure the temporary file is removed.
+    /// Appends content, writing it once enough is held. On failure the temporary file is removed.
     /// - Throws: `FileError` from `write`.
     public func append(_ content: ByteBuffer) throws(FileError) {
+        if hold(content) { try writeHeld() }
+    }
+
+    /// Takes content into memory without blocking.
+    /// - Returns: true when `writeThreshold` octets or more are held: call `writeHeld()`
+    ///   (blocking) before taking more.
+    public func hold(_ content: ByteBuffer) -> Bool {
+        var content = content
+        content.withUnsafeReadableBytes { checksum.update($0) }
+        contentLength += UInt64(content.readableBytes)
+        held.writeBuffer(&content)
+        return held.readableBytes >= Self.writeThreshold
+    }
+
+    /// Writes the content held in memory. On failure the temporary file is removed.
+    /// - Throws: `FileError` from `write`.
+    public func writeHeld() throws(FileError) {
         do {
-            try content.withUnsafeReadableBytes { raw in
-                checksum.update(raw)
-                return Result { () throws(FileError) in try file.write(raw) }
-            }.get()
-            contentLength += UInt64(content.readableBytes)
+            try held.withUnsafeReadableBytes { raw in Result { () throws(FileError) in try file.write(raw) } }.get()
+            held.clear()
         } catch {
             file.abandon()
             throw error
@@ -47,8 +67,9 @@ public final class IncomingMessage: @unchecked Sendable {
     /// rename is durable only after the queue directory's fsync (`QueueStore.commit`).
     /// - Throws: `FileError`; the file is then removed.
     func seal() throws(FileError) {
+        held.writeBytes(QueueFile.endRecord(contentLength: contentLength, checksum: checksum.value))
         do {
-            try file.write(QueueFile.endRecord(contentLength: contentLength, checksum: checksum.value))
+            try writeHeld()
             try file.sync()
             try file.close()
         } catch {

@@ -5,6 +5,8 @@
 import Glibc
 import Logging
 import MailCore
+import NIOCore
+import NIOPosix
 import PosixFile
 import ServiceLifecycle
 import Systemd
@@ -52,6 +54,15 @@ public enum Daemon {
             logger.critical("daemon failed", metadata: ["error": "\(error)"])
             exit(71)
         }
+    }
+
+    /// Makes NIO's event loops Swift Concurrency's global executor: a task woken by a
+    /// socket read goes on running on the event loop that read it, not on a second
+    /// thread pool that the event loop must wake (two thread switches per round trip).
+    /// Blocking work still goes to `BlockingExecutor`, so an event loop never waits on
+    /// the disk. Call once, first thing in `main`, on the main thread.
+    public static func runTasksOnEventLoops() {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Idle exit only where something starts the daemon again: socket activation of a

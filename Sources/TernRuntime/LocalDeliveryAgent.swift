@@ -1,4 +1,4 @@
-// tern-mtad's side of local delivery: one MailWire connection to tern-deliverd per
+// tern-mtad's side of local delivery: a pooled MailWire connection to tern-deliverd per
 // attempt, DELIVER + content CHUNKs + END, then one reply per recipient. If tern-deliverd
 // is not there or the link breaks, every recipient gets 451 4.3.0 and the queue retries.
 import Logging
@@ -9,25 +9,29 @@ import Queue
 
 /// Delivers queued messages through tern-deliverd.
 public struct LocalDeliveryAgent: DeliveryAgent {
-    let socketPath: String
+    let deliverd: MailWirePool
     let store: QueueStore
     let executor = BlockingExecutor()
     let logger: Logger
 
-    public init(socketPath: String, store: QueueStore, logger: Logger) {
-        self.socketPath = socketPath
+    /// - Parameter deliverd: connections to tern-deliverd's socket.
+    public init(deliverd: MailWirePool, store: QueueStore, logger: Logger) {
+        self.deliverd = deliverd
         self.store = store
         self.logger = logger
     }
 
     public func deliver(_ request: DeliveryRequest, message: StoredMessage) async -> [Reply] {
         do {
-            return try await MailWireClient.withConnection(path: socketPath, name: "tern-mtad") { peer in
+            // Until END tern-deliverd discards a request it loses, so the pool may send it
+            // again on a new connection.
+            return try await deliverd.withConnection { peer in
                 let id = peer.nextRequestID()
-                try await peer.send(.deliver(request), requestID: id)
-                // Read the file in pieces off the async threads; send each as a CHUNK. The
-                // checksum is checked before END: a damaged file is never delivered (without
-                // END, tern-deliverd discards what it got).
+                // Read the file in pieces off the async threads; send each as a CHUNK, the
+                // first with DELIVER and the last with END (a small message is one write).
+                // The checksum is checked before END: a damaged file is never delivered
+                // (without END, tern-deliverd discards what it got).
+                var pending: [Message] = [.deliver(request)]
                 var offset: UInt64 = 0
                 var digest = message.prefixDigest
                 while offset < message.contentLength {
@@ -35,10 +39,14 @@ public struct LocalDeliveryAgent: DeliveryAgent {
                     let piece = try await executor.run { try store.readContent(of: message, from: start, length: Frame.maximumChunk) }
                     offset += UInt64(piece.readableBytes)
                     piece.withUnsafeReadableBytes { digest.update($0) }
-                    try await peer.send(.chunk(piece), requestID: id)
+                    if case .chunk = pending.last {
+                        try await peer.send(pending, requestID: id)
+                        pending = []
+                    }
+                    pending.append(.chunk(piece))
                 }
                 guard digest.value == message.checksum else { throw QueueFile.FormatError.checksumMismatch }
-                try await peer.send(.end(message.contentLength), requestID: id)
+                try await peer.send(pending + [.end(message.contentLength)], requestID: id)
                 switch try await peer.expect().message {
                 case .delivered(let replies) where replies.count == request.recipients.count:
                     return replies

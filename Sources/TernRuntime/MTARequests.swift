@@ -63,11 +63,6 @@ public struct MTARequests: Sendable {
     }
 
     private func enqueue(_ envelope: Envelope, requestID: UInt32, peer: MailWirePeer) async throws {
-        if let refusal = await spaceRefusal(declaredSize: envelope.declaredSize) {
-            logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(refusal)"])
-            try await peer.send(.error(refusal), requestID: requestID)
-            return
-        }
         let now = wallClockMicroseconds()
         let id = await manager.nextQueueID(microseconds: now)
         var logger = logger
@@ -75,7 +70,19 @@ public struct MTARequests: Sendable {
         let header = QueueFile.Header(queueID: id, arrival: Int64(now / 1_000_000), envelope: envelope)
         let incoming: IncomingMessage
         do {
-            incoming = try await executor.run { try store.create(header) }
+            // One trip to the blocking pool: the space check (`452 4.3.1` when the declared
+            // size would leave less than `queue_minimum_free`, before any content), then
+            // the temporary file.
+            let (directory, minimumFree) = (store.directory, configuration.queueMinimumFree + envelope.declaredSize)
+            guard let created = try await executor.run({ () throws -> IncomingMessage? in
+                if let free = FileSystem.availableSpace(directory), free < minimumFree { return nil }
+                return try store.create(header)
+            }) else {
+                logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(Reply.queueFull)"])
+                try await peer.send(.error(.queueFull), requestID: requestID)
+                return
+            }
+            incoming = created
         } catch {
             logger.error("cannot create a queue file", metadata: ["error": "\(error)"])
             try await peer.send(.error(Self.reply(for: error)), requestID: requestID)
@@ -87,9 +94,9 @@ public struct MTARequests: Sendable {
             while true {
                 switch try await peer.expect().message {
                 case .chunk(let content):
-                    guard failure == nil else { continue }
+                    guard failure == nil, incoming.hold(content) else { continue }
                     do {
-                        try await executor.run { try incoming.append(content) }
+                        try await executor.run { try incoming.writeHeld() }
                     } catch {
                         logger.error("queue file write failed", metadata: ["error": "\(error)"])
                         failure = Self.reply(for: error)
@@ -131,19 +138,13 @@ public struct MTARequests: Sendable {
             "mail.from": "\(envelope.reversePath)", "rcpt.count": "\(envelope.recipients.count)",
             "size": "\(incoming.contentLength)",
         ])
+        // The scheduler knows the message before the client hears QUEUED, so `mailctl queue`
+        // shows every message that was answered 250.
         await manager.add(incoming.stored, state: nil, recovered: false)
         try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
     }
 
     static let operatorOnly = Reply(550, "5.7.1", "permission denied: queue control is for root")
-
-    /// `452 4.3.1` when accepting `declaredSize` more octets would leave less than
-    /// `queue_minimum_free` on the queue file system (checked before any content arrives).
-    private func spaceRefusal(declaredSize: UInt64) async -> Reply? {
-        let directory = store.directory
-        guard let free = try? await executor.run({ FileSystem.availableSpace(directory) }) else { return nil }
-        return free < configuration.queueMinimumFree + declaredSize ? .queueFull : nil
-    }
 
     /// Out of space is `452 4.3.1` (RFC 3463: mail system full); every other failure is
     /// `451 4.3.0`.

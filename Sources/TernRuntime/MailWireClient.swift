@@ -13,16 +13,30 @@ public enum MailWireClient {
     /// - Throws: connection errors, `MailWireError`, `MailWireRefused` when the server
     ///   answers the handshake with ERROR, and what `body` throws.
     public static func withConnection<T: Sendable>(path: String, name: String, _ body: (MailWirePeer) async throws -> T) async throws -> T {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(unixDomainSocketPath: path) { MailWireChannel.configure($0) }
-        return try await channel.executeThenClose { inbound, outbound in
+        try await connect(path: path).executeThenClose { inbound, outbound in
             let peer = MailWirePeer(inbound: inbound, outbound: outbound)
-            try await peer.send(.hello(version: Frame.version, maximumPayload: UInt32(Frame.maximumPayload), name: name), requestID: 0)
-            switch try await peer.expect().message {
-            case .welcome: return try await body(peer)
-            case .error(let reply): throw MailWireRefused(reply: reply)
-            case let other: throw MailWireError.unexpected(other.type)
-            }
+            try await handshake(peer, name: name)
+            return try await body(peer)
+        }
+    }
+
+    /// Opens a connection to a MailWire server, before the handshake, on the calling
+    /// thread's event loop when it runs on one (its reads then wake no other thread).
+    /// - Parameter path: the server's socket.
+    /// - Throws: connection errors.
+    static func connect(path: String) async throws -> MailWireConnection {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton)
+            .connect(unixDomainSocketPath: path) { MailWireChannel.configure($0) }
+    }
+
+    /// HELLO, then WELCOME expected (protocols/mailwire.md §Handshake).
+    /// - Throws: `MailWireRefused` for ERROR, `MailWireError` for anything else.
+    static func handshake(_ peer: MailWirePeer, name: String) async throws {
+        try await peer.send(.hello(version: Frame.version, maximumPayload: UInt32(Frame.maximumPayload), name: name), requestID: 0)
+        switch try await peer.expect().message {
+        case .welcome: return
+        case .error(let reply): throw MailWireRefused(reply: reply)
+        case let other: throw MailWireError.unexpected(other.type)
         }
     }
 }

@@ -9,6 +9,13 @@ public final class MailWirePeer {
     private var inbound: NIOAsyncChannelInboundStream<Frame>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<Frame>
     private var lastRequestID: UInt32 = 0
+    /// A client's request is started and has no final answer yet.
+    private(set) var requestOpen = false
+    /// A frame of the server's answer arrived since the request started.
+    private(set) var answerStarted = false
+    /// COMMIT or END was sent: from there on the server completes the work even when the
+    /// connection is lost (protocols/mailwire.md §Closing), so the request is never replayed.
+    private(set) var committed = false
 
     init(inbound: NIOAsyncChannelInboundStream<Frame>, outbound: NIOAsyncChannelOutboundWriter<Frame>) {
         self.inbound = inbound.makeAsyncIterator()
@@ -18,28 +25,38 @@ public final class MailWirePeer {
     /// A fresh request id for a client's next request (HELLO is 0).
     public func nextRequestID() -> UInt32 {
         lastRequestID &+= 1
+        requestOpen = true
+        answerStarted = false
+        committed = false
         return lastRequestID
     }
 
     /// Sends one message.
     public func send(_ message: Message, requestID: UInt32) async throws {
-        try await outbound.write(message.frame(requestID: requestID))
+        try await send([message], requestID: requestID)
     }
 
-    /// Sends content as CHUNK frames of at most `Frame.maximumChunk` octets.
-    public func sendContent(_ content: ByteBuffer, requestID: UInt32) async throws {
-        var remaining = content
-        while remaining.readableBytes > 0 {
-            let piece = remaining.readSlice(length: min(remaining.readableBytes, Frame.maximumChunk))!
-            try await outbound.write(Frame(type: .chunk, requestID: requestID, payload: piece))
-        }
+    /// Sends several messages with one flush, so small ones leave in one write(2) and the
+    /// peer reads them in one wake-up.
+    public func send(_ messages: [Message], requestID: UInt32) async throws {
+        if messages.contains(where: { if case .commit = $0 { true } else if case .end = $0 { true } else { false } }) { committed = true }
+        try await outbound.write(contentsOf: messages.map { $0.frame(requestID: requestID) })
+    }
+
+    /// Sends content as CHUNK frames of at most `Frame.maximumChunk` octets, then `last`
+    /// (COMMIT, END) when given, with one flush.
+    public func sendContent(_ content: ByteBuffer, then last: Message? = nil, requestID: UInt32) async throws {
+        try await send(Message.chunks(of: content) + (last.map { [$0] } ?? []), requestID: requestID)
     }
 
     /// The next message, `nil` at the end of the connection.
     /// - Throws: `MailWireError` for bytes that are not MailWire v1.
     public func receive() async throws -> (message: Message, requestID: UInt32)? {
         guard let frame = try await inbound.next() else { return nil }
-        return (try Message(frame: frame), frame.requestID)
+        let message = try Message(frame: frame)
+        answerStarted = true
+        if message.isFinalAnswer { requestOpen = false }
+        return (message, frame.requestID)
     }
 
     /// The next message, which must exist: end of connection is an error.

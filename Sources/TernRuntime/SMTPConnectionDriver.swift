@@ -17,11 +17,14 @@ final class SMTPConnectionDriver {
     private var output = ByteBuffer()
     private var inbound: NIOAsyncChannelInboundStream<SMTPInbound>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    private let queueSocket: String
+    private let queue: MailWirePool
     private var logger: Logger
     private var requestID: UInt32 = 0
     /// Content octets sent to the queue in this transaction (COMMIT carries the total).
     private var sentOctets: UInt64 = 0
+    /// Content not sent yet: the session's small pieces (trace field, header section,
+    /// body lines) leave as few CHUNKs as possible, at most `Frame.maximumChunk` held here.
+    private var pendingContent = ByteBuffer()
     private var envelope: Envelope?
     private var closed = false
     /// Starts TLS after writing the given bytes; nil when no certificate is configured.
@@ -35,7 +38,7 @@ final class SMTPConnectionDriver {
     private let drain: SMTPDrain
 
     init(session: SMTPServerSession, inbound: NIOAsyncChannelInboundStream<SMTPInbound>,
-         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queueSocket: String, logger: Logger,
+         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queue: MailWirePool, logger: Logger,
          startTLS: (@Sendable (ByteBuffer) async throws -> Void)?, credentials: SMTPCredentials?, drain: SMTPDrain,
          verifier: RecipientVerifier) {
         self.drain = drain
@@ -45,7 +48,7 @@ final class SMTPConnectionDriver {
         self.session = session
         self.inbound = inbound.makeAsyncIterator()
         self.outbound = outbound
-        self.queueSocket = queueSocket
+        self.queue = queue
         self.logger = logger
     }
 
@@ -91,10 +94,11 @@ final class SMTPConnectionDriver {
             case .openQueue(let envelope):
                 self.envelope = envelope
                 try await openQueue(envelope)
-            case .writeContent(let content):
+            case .writeContent(var content):
                 guard let wire else { continue }
                 sentOctets += UInt64(content.readableBytes)
-                try await link { try await wire.sendContent(content, requestID: self.requestID) }
+                pendingContent.writeBuffer(&content)
+                if pendingContent.readableBytes >= Frame.maximumChunk { try await sendPendingContent(wire) }
             case .commitQueue:
                 guard let wire else { continue }
                 try await commit(sentOctets, wire: wire)
@@ -118,6 +122,7 @@ final class SMTPConnectionDriver {
                 try await perform(session.authenticationChecked(user: user, accepted: accepted), wire: wire)
             case .abortQueue:
                 guard let wire else { continue }
+                pendingContent.clear()
                 try await link {
                     try await wire.send(.abort, requestID: self.requestID)
                     _ = try await wire.expect()
@@ -126,7 +131,7 @@ final class SMTPConnectionDriver {
         }
     }
 
-    /// Opens a MailWire connection for one message and runs the transaction inside it.
+    /// Borrows a MailWire connection for one message and runs the transaction on it.
     private func openQueue(_ envelope: Envelope) async throws {
         guard drain.beginTransaction() else {
             // The shutdown handler already sent 421 and closed the connection.
@@ -134,9 +139,12 @@ final class SMTPConnectionDriver {
             return
         }
         do {
-            try await MailWireClient.withConnection(path: queueSocket, name: "tern-submitd") { wire in
+            // Until QUEUE_ID nothing has been read from the client, so the pool may run this
+            // again on a new connection when a reused one turns out closed.
+            try await queue.withConnection { wire in
                 self.requestID = wire.nextRequestID()
                 self.sentOctets = 0
+                self.pendingContent.clear()
                 let opened = try await link {
                     try await wire.send(.enqueue(envelope), requestID: self.requestID)
                     return try await wire.expect().message
@@ -167,8 +175,11 @@ final class SMTPConnectionDriver {
     }
 
     private func commit(_ length: UInt64, wire: MailWirePeer) async throws {
+        let content = pendingContent
+        pendingContent.clear()
         let answer = try await link {
-            try await wire.send(.commit(length), requestID: self.requestID)
+            // The last content and COMMIT leave in one write.
+            try await wire.sendContent(content, then: .commit(length), requestID: self.requestID)
             return try await wire.expect().message
         }
         switch answer {
@@ -186,6 +197,14 @@ final class SMTPConnectionDriver {
         default:
             throw QueueLinkFailure(underlying: MailWireError.unexpected(answer.type))
         }
+    }
+
+    /// Sends the content held back as CHUNKs.
+    private func sendPendingContent(_ wire: MailWirePeer) async throws {
+        guard pendingContent.readableBytes > 0 else { return }
+        let content = pendingContent
+        pendingContent.clear()
+        try await link { try await wire.sendContent(content, requestID: self.requestID) }
     }
 
     /// The link to tern-mtad broke: the session refuses the message with 451 and goes on.

@@ -17,6 +17,10 @@ public struct SMTPServer: Sendable {
     let credentials: SMTPCredentials?
     let limiter: ConnectionLimiter
     let logger: Logger
+    /// Connections to tern-mtad, for ENQUEUE.
+    public let queue: MailWirePool
+    /// Connections to tern-deliverd, for RCPT_CHECK.
+    public let deliverd: MailWirePool
 
     /// Reads the TLS certificate and key and the credentials file named in tern.conf.
     /// - Throws: when a configured file cannot be read or parsed, or a network is malformed.
@@ -40,6 +44,8 @@ public struct SMTPServer: Sendable {
         } else {
             credentials = try SMTPCredentials(parsing: readTextFile(configuration.smtpCredentials))
         }
+        queue = MailWirePool(path: context.paths.queueSocket, name: "tern-submitd")
+        deliverd = MailWirePool(path: context.paths.deliverSocket, name: "tern-submitd")
         limiter = ConnectionLimiter(total: configuration.smtpConnectionLimit, perClient: configuration.smtpClientConnectionLimit)
     }
 
@@ -89,15 +95,15 @@ public struct SMTPServer: Sendable {
             startTLS = { pending in try await SMTPChannel.startTLS(channel, tagger: tagger, context: tls, pending: pending) }
         }
         let session = SMTPServerSession(settings: settings)
-        let queueSocket = context.paths.queueSocket
+        let queue = queue
         let credentials = credentials
         let drain = SMTPDrain(hostname: configuration.hostname)
-        let verifier = RecipientVerifier(deliverSocket: context.paths.deliverSocket)
+        let verifier = RecipientVerifier(deliverd: deliverd)
         do {
             try await withGracefulShutdownHandler {
                 try await connection.executeThenClose { inbound, outbound in
                     let driver = SMTPConnectionDriver(
-                        session: session, inbound: inbound, outbound: outbound, queueSocket: queueSocket, logger: logger,
+                        session: session, inbound: inbound, outbound: outbound, queue: queue, logger: logger,
                         startTLS: startTLS, credentials: credentials, drain: drain, verifier: verifier)
                     try await driver.run()
                 }

@@ -1,14 +1,9 @@
 // tern-deliverd: local delivery into Maildir mailboxes (`deliver` socket, MailWire) through
 // tern-local, recipient checks for tern-submitd, and mailbox reads for mailctl, each caller
 // identified by SO_PEERCRED.
-import NIOCore
-import NIOPosix
 import TernRuntime
 
-// Swift Concurrency's jobs run on NIO's event loops (before any task starts): no thread
-// switch between the loop that did the I/O and the task that handles it.
-NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-
+Daemon.runTasksOnEventLoops()
 await Daemon.run(identifier: "tern-deliverd") { context, sockets, logger in
     let requests = DeliveryRequests(context: context, logger: logger)
     let listeners = try await Listeners.open(

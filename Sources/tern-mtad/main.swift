@@ -4,21 +4,17 @@
 // every file and resumes where the saved per-recipient state left off.
 import Glibc
 import Queue
-import NIOCore
-import NIOPosix
 import TernRuntime
 
-// Swift Concurrency's jobs run on NIO's event loops (before any task starts): no thread
-// switch between the loop that did the I/O and the task that handles it.
-NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-
+Daemon.runTasksOnEventLoops()
 await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
     let configuration = context.configuration
     let executor = BlockingExecutor()
     let store = try QueueStore(directory: context.paths.queueDirectory, runner: executor, groupCommit: configuration.queueGroupCommit)
     let transportText = try configuration.transportTable.isEmpty ? "" : readTextFile(configuration.transportTable)
+    let deliverd = MailWirePool(path: context.paths.deliverSocket, name: "tern-mtad", capacity: configuration.deliveryConcurrency)
     let agent = RoutingAgent(
-        local: LocalDeliveryAgent(socketPath: context.paths.deliverSocket, store: store, logger: logger),
+        local: LocalDeliveryAgent(deliverd: deliverd, store: store, logger: logger),
         remote: try RemoteDeliveryAgent(configuration: configuration, store: store, transportText: transportText, logger: logger),
         localDomains: Set(configuration.localDomains))
     let manager = QueueManager(
@@ -45,5 +41,6 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
             try await requests.handle(message, requestID: id, peer: peer, peerUID: peerUID)
         }
     }
-    return ([server, RetryTimer(manager: manager)], "queue scanned: \(scan.messages.count) messages")
+    // The pool stops after the deliveries that use it.
+    return ([deliverd, server, RetryTimer(manager: manager)], "queue scanned: \(scan.messages.count) messages")
 }

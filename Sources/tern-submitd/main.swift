@@ -1,13 +1,8 @@
 // tern-submitd: the SMTP server (RFC 5321) on the `submit` (AF_UNIX) and `smtp` (TCP)
 // sockets; hands every message to tern-mtad and answers 250 only once it is durable.
-import NIOCore
-import NIOPosix
 import TernRuntime
 
-// Swift Concurrency's jobs run on NIO's event loops (before any task starts): no thread
-// switch between the loop that did the I/O and the task that handles it.
-NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-
+Daemon.runTasksOnEventLoops()
 await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
     let smtp = try SMTPServer(context: context, logger: logger)
     let activated = sockets.isSocketActivated
@@ -18,5 +13,6 @@ await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
         "smtp", from: sockets, fallback: activated ? nil : ListenAddress.tcp(context.configuration.smtpListen),
         logger: logger, initializer: smtp.configure)
     let server = ConnectionServer(listeners: local + network, noun: "SMTP session") { connection in await smtp.serve(connection) }
-    return ([server], "accepting SMTP on \(local.count + network.count) sockets")
+    // The pools stop after the server, whose sessions use them to the end.
+    return ([smtp.queue, smtp.deliverd, server], "accepting SMTP on \(local.count + network.count) sockets")
 }
