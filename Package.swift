@@ -38,6 +38,7 @@ let package = Package(
     targets: [
         // Plumbing.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Systemd", dependencies: ["CSystemd", logging]),
         .target(name: "PosixFile"),
         .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "MailCore"),
         .target(name: "MailWire", dependencies: ["MailCore", nio]),
         .target(name: "SMTP", dependencies: ["MailCore", nio]),
-        .target(name: "Queue", dependencies: ["MailCore", "MailWire", "PosixFile", nio, logging]),
+        .target(name: "Queue", dependencies: ["CZlib", "MailCore", "MailWire", "PosixFile", nio, logging]),
         .target(name: "Maildir", dependencies: ["MailCore", "PosixFile", nio]),
         .target(name: "Relay", dependencies: ["MailCore", "SMTP", "CResolv", "PosixFile"]),
         // Sockets, listeners and lifecycle shared by the daemons and mailctl.

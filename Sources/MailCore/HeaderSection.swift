@@ -5,11 +5,22 @@ public enum HeaderSection {
     /// The fields of `bytes` up to the first empty line, names as written, values unfolded
     /// and trimmed. Accepts LF or CRLF line ends.
     public static func fields(_ bytes: some Collection<UInt8>) -> [(name: String, value: String)] {
+        // One pass over contiguous bytes that stops at the empty line: a large body is
+        // never looked at.
+        if let found = bytes.withContiguousStorageIfAvailable(fields(in:)) { return found }
+        return Array(bytes).withUnsafeBufferPointer(fields(in:))
+    }
+
+    private static func fields(in bytes: UnsafeBufferPointer<UInt8>) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = []
-        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            var line = Array(rawLine)
-            if line.last == UInt8(ascii: "\r") { line.removeLast() }
-            if line.isEmpty { break }
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let lineFeed = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            var end = lineFeed
+            if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            if end == start { break }
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            start = lineFeed + 1
             let text = String(decoding: line, as: UTF8.self)
             if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
                 if !fields.isEmpty { fields[fields.count - 1].value += " " + trimmed(text) }

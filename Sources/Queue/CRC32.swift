@@ -1,31 +1,33 @@
 // CRC-32 (ISO 3309 / ITU-T V.42, the polynomial of zlib, gzip and PNG), computed
 // incrementally so a queue file's checksum is known the moment its last chunk is written.
-// zlib's `crc32` gives the same value, so Python's `zlib.crc32` checks a file independently.
+// zlib's `crc32` computes it (several octets per step), so Python's `zlib.crc32` checks a
+// file independently.
+import CZlib
 
 /// A running CRC-32.
 public struct CRC32: Sendable, Equatable {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    private var state: UInt32 = 0xFFFF_FFFF
+    private var state: UInt = 0
 
     public init() {}
 
     /// Adds `bytes` to the checksum.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var crc = state
-        for byte in bytes { crc = Self.table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        state = crc
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let count = min(bytes.count - offset, Int(UInt32.max))
+            state = crc32(state, base.assumingMemoryBound(to: UInt8.self) + offset, UInt32(count))
+            offset += count
+        }
     }
 
     /// Adds `bytes` to the checksum.
     public mutating func update(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes { state = Self.table[Int((state ^ UInt32(byte)) & 0xFF)] ^ (state >> 8) }
+        if bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(bytes).withUnsafeBytes { update($0) }
+        }
     }
 
     /// The checksum of everything added so far.
-    public var value: UInt32 { state ^ 0xFFFF_FFFF }
+    public var value: UInt32 { UInt32(truncatingIfNeeded: state) }
 }
