@@ -61,6 +61,10 @@ public enum Daemon {
     /// thread pool that the event loop must wake (two thread switches per round trip).
     /// Blocking work still goes to `BlockingExecutor`, so an event loop never waits on
     /// the disk. Call once, first thing in `main`, on the main thread.
+    ///
+    /// NIO finds the runtime's hook with dlsym, so this works where the Swift runtime is
+    /// a shared library (debug and test builds); in the statically linked binaries `make`
+    /// builds the hook is a hidden symbol and tasks stay on Swift's cooperative pool.
     public static func runTasksOnEventLoops() {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
