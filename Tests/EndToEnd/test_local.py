@@ -436,3 +436,31 @@ def test_a_full_mailbox_defers_and_delivers_once_there_is_room(local, accounts):
     subprocess.run(["mount", "-o", "remount,size=4m", str(box)], check=True, capture_output=True)
     assert local.wait_for_messages({BOB: 1}) == {BOB: 1}, local.logs_tail()
     assert local.wait_for_empty_queue() == []
+
+
+def helpers_of(instance: TernInstance) -> list[tuple[int, int]]:
+    """(pid, uid) of tern-deliverd's running tern-local helpers."""
+    found = []
+    for task in Path(f"/proc/{instance.pid('tern-deliverd')}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            status = Path(f"/proc/{child}/status").read_text()
+            if "Name:\ttern-local" in status:
+                uid = int(next(l for l in status.splitlines() if l.startswith("Uid:")).split()[1])
+                found.append((int(child), uid))
+    return found
+
+
+def test_one_running_helper_serves_a_mailbox_message_after_message(local, accounts):
+    """protocols/tern-local.md §Lifetime: no process start per message; the helper runs as
+    the mailbox's owner, never as root."""
+    before = local.count(BOB)
+    send(local, f"{BOB}@localhost", "first")
+    assert local.wait_for_messages({BOB: before + 1}) == {BOB: before + 1}, local.logs_tail()
+    running = {pid for pid, uid in helpers_of(local) if uid == accounts[BOB].pw_uid}
+    assert running, "no helper kept for bob's mailbox"
+    for number in range(10):
+        send(local, f"{BOB}@localhost", f"again {number}")
+        assert local.wait_for_messages({BOB: before + 2 + number}) == {BOB: before + 2 + number}, local.logs_tail()
+    # Sequential deliveries: no helper was started for them.
+    assert {pid for pid, uid in helpers_of(local) if uid == accounts[BOB].pw_uid} <= running
+    assert all(uid != 0 for _, uid in helpers_of(local))
