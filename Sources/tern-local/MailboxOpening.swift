@@ -20,10 +20,13 @@ enum MailboxOpening {
     /// drops privileges for good to the account in `arguments` (when started as root).
     /// - Throws: `FileError`, or the failure to drop privileges (then nothing may be served).
     static func prepare(_ arguments: HelperArguments) throws {
+        // Privileges are dropped even when the spool step fails: a helper never goes on as root.
+        var failure: (any Error)?
         if arguments.create, case .spool(let directory, let name) = arguments.location {
-            try prepareSpool(directory, name, owner: arguments.user)
+            do { try prepareSpool(directory, name, owner: arguments.user) } catch { failure = error }
         }
         if let user = arguments.user, geteuid() == 0 { try Privileges.drop(toUser: user.uid, group: user.gid) }
+        if let failure { throw failure }
     }
 
     /// Opens the mailbox directory as its owner (after `prepare`).
