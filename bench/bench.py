@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "Tests" / "EndToEnd"))
-from peers import MASTER_CF  # noqa: E402  (one master.cf for the test and bench Postfix)
+from peers import configure_postfix  # noqa: E402  (one configuration for the test and bench Postfix)
 TICK = os.sysconf("SC_CLK_TCK")
 USER = "bench"
 # Tern's daemons and the idle-connection test need more than 1,024 descriptors; Postfix's
@@ -245,35 +245,9 @@ class Postfix:
         self.dir.mkdir()
         self.dir.chmod(0o755)
         self.port = free_port()
-        conf, mail = self.dir / "conf", self.dir / "mail"
-        for d in (conf, self.dir / "spool", self.dir / "data", mail):
-            d.mkdir()
-        shutil.chown(self.dir / "data", "postfix")
-        shutil.chown(mail, "nobody", "nogroup")
-        (conf / "main.cf").write_text(f"""\
-compatibility_level = 3.7
-queue_directory = {self.dir}/spool
-data_directory = {self.dir}/data
-mail_owner = postfix
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = bench.localhost
-mydestination =
-mynetworks = 127.0.0.0/8
-maillog_file = {self.dir}/maillog
-maillog_file_prefixes = {self.dir}
-virtual_mailbox_domains = localhost
-virtual_mailbox_base = {mail}
-virtual_mailbox_maps = texthash:{conf}/vmailbox
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-smtputf8_enable = no
-relayhost = [127.0.0.1]:{sink_port}
-""")
-        (conf / "vmailbox").write_text(f"{USER}@localhost {USER}/\n")
-        (conf / "master.cf").write_text(MASTER_CF.format(listen=f"127.0.0.1:{self.port}"))
-        self.conf = conf
-        started = subprocess.run(["postfix", "-c", str(conf), "start"], capture_output=True, text=True,
+        self.conf, mail = configure_postfix(self.dir, self.port, "localhost", [USER], "bench.localhost",
+                                            f"[127.0.0.1]:{sink_port}")
+        started = subprocess.run(["postfix", "-c", str(self.conf), "start"], capture_output=True, text=True,
                                  preexec_fn=postfix_limits)
         if started.returncode != 0:
             raise RuntimeError(f"postfix start: {started.stdout} {started.stderr} {(self.dir / 'maillog').read_text() if (self.dir / 'maillog').exists() else ''}")

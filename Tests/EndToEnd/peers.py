@@ -45,6 +45,42 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def configure_postfix(directory: Path, port: int, domain: str, users: list[str], hostname: str,
+                      relayhost: str | None) -> tuple[Path, Path]:
+    """Writes a private Postfix's configuration into `directory` (conf/, spool/, data/, mail/,
+    maillog): it listens on 127.0.0.1:port, delivers `USER@domain` for each of `users` into
+    the Maildir mail/USER/ through virtual(8) as nobody, and relays the rest to `relayhost`.
+    Returns (conf, mail); the bench's Postfix is configured by the same function."""
+    conf, mail = directory / "conf", directory / "mail"
+    for d in (conf, directory / "spool", directory / "data", mail):
+        d.mkdir()
+    shutil.chown(directory / "data", "postfix")
+    shutil.chown(mail, "nobody", "nogroup")
+    (conf / "main.cf").write_text(f"""\
+compatibility_level = 3.7
+queue_directory = {directory}/spool
+data_directory = {directory}/data
+mail_owner = postfix
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = {hostname}
+mydestination =
+mynetworks = 127.0.0.0/8
+maillog_file = {directory}/maillog
+maillog_file_prefixes = {directory}
+virtual_mailbox_domains = {domain}
+virtual_mailbox_base = {mail}
+virtual_mailbox_maps = texthash:{conf}/vmailbox
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+smtputf8_enable = no
+{f"relayhost = {relayhost}" if relayhost else ""}
+""")
+    (conf / "vmailbox").write_text("".join(f"{u}@{domain} {u}/\n" for u in users))
+    (conf / "master.cf").write_text(MASTER_CF.format(listen=f"127.0.0.1:{port}"))
+    return conf, mail
+
+
 class Postfix:
     """A private Postfix on 127.0.0.1:port that delivers `*@domain` into Maildirs under
     `mail/USER/` and relays everything else to `relayhost`."""
@@ -53,35 +89,8 @@ class Postfix:
         self.dir = Path(tempfile.mkdtemp(prefix="tern-postfix-", dir="/tmp"))
         self.dir.chmod(0o755)  # Postfix's own user must reach its data directory.
         self.port = free_port()
-        conf, self.mail = self.dir / "conf", self.dir / "mail"
-        for d in (conf, self.dir / "spool", self.dir / "data", self.mail):
-            d.mkdir()
-        shutil.chown(self.dir / "data", "postfix")
-        shutil.chown(self.mail, "nobody", "nogroup")
-        (conf / "main.cf").write_text(f"""\
-compatibility_level = 3.7
-queue_directory = {self.dir}/spool
-data_directory = {self.dir}/data
-mail_owner = postfix
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.{domain}
-mydestination =
-mynetworks = 127.0.0.0/8
-maillog_file = {self.dir}/maillog
-maillog_file_prefixes = /tmp
-virtual_mailbox_domains = {domain}
-virtual_mailbox_base = {self.mail}
-virtual_mailbox_maps = texthash:{conf}/vmailbox
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-smtputf8_enable = no
-{f"relayhost = {relayhost}" if relayhost else ""}
-""")
-        (conf / "vmailbox").write_text("".join(f"{u}@{domain} {u}/\n" for u in users))
-        (conf / "master.cf").write_text(MASTER_CF.format(listen=f"127.0.0.1:{self.port}"))
-        self.conf = conf
-        subprocess.run(["postfix", "-c", str(conf), "start"], check=True, capture_output=True)
+        self.conf, self.mail = configure_postfix(self.dir, self.port, domain, users, f"mx.{domain}", relayhost)
+        subprocess.run(["postfix", "-c", str(self.conf), "start"], check=True, capture_output=True)
         wait_for_port("127.0.0.1", self.port)
 
     def maildir(self, user: str) -> list[Path]:
