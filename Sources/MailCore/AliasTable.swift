@@ -96,11 +96,3 @@ public struct AliasTable: Sendable, Equatable {
         return wellFormed ? .success(address) : .failure(Refusal(why: "not a valid address: \(target)"))
     }
 }
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate func trimmingBlanks() -> String {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        return String(drop(while: blank).reversed().drop(while: blank).reversed())
-    }
-}

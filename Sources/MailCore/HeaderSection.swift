@@ -23,11 +23,11 @@ public enum HeaderSection {
             start = lineFeed + 1
             let text = String(decoding: line, as: UTF8.self)
             if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
-                if !fields.isEmpty { fields[fields.count - 1].value += " " + trimmed(text) }
+                if !fields.isEmpty { fields[fields.count - 1].value += " " + text.trimmingBlanks() }
                 continue
             }
             guard let colon = text.firstIndex(of: ":") else { continue }
-            fields.append((String(text[..<colon]), trimmed(String(text[text.index(after: colon)...]))))
+            fields.append((String(text[..<colon]), text[text.index(after: colon)...].trimmingBlanks()))
         }
         return fields
     }
@@ -35,9 +35,5 @@ public enum HeaderSection {
     /// The first value of the field `name` (case-insensitive), or nil.
     public static func value(of name: String, in fields: [(name: String, value: String)]) -> String? {
         fields.first { $0.name.lowercased() == name.lowercased() }?.value
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        String(text.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

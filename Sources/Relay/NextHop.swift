@@ -1,6 +1,7 @@
 // Where mail for a domain goes when the administrator says so: `relayhost` and the
 // transport table (Postfix's syntax: `[host]:port` means "this host, no MX lookup";
 // `host:port` or `host` means "look up MX for host").
+import MailCore
 
 /// An administrator-chosen destination.
 public struct NextHop: Sendable, Equatable {
@@ -18,7 +19,7 @@ public struct NextHop: Sendable, Equatable {
 
     /// Parses `[host]:port`, `[host]`, `host:port` or `host`; nil when malformed.
     public init?(_ text: String) {
-        var rest = Substring(text.trimmingSpaces())
+        var rest = Substring(text.trimmingBlanks())
         var port: Int?
         var skipMX = false
         if rest.hasPrefix("[") {
@@ -69,10 +70,4 @@ public struct TransportTable: Sendable, Equatable {
 
     /// The next hop for `domain` (exact match, lower case), if any.
     public func nextHop(for domain: String) -> NextHop? { routes[domain.lowercased()] }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
 }
