@@ -36,12 +36,12 @@ public enum FileSystem {
         try Directory(opening: path).names()
     }
 
-    /// Size in octets and modification time in Unix seconds, without following a final
-    /// symbolic link; `nil` when the path does not exist.
-    public static func status(_ path: String) -> (size: UInt64, modified: Int64, isRegularFile: Bool)? {
+    /// The status of `path` without following a final symbolic link; `nil` when the path
+    /// does not exist.
+    public static func status(_ path: String) -> FileStatus? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
-        return (UInt64(info.st_size), Int64(info.st_mtim.tv_sec), (info.st_mode & S_IFMT) == S_IFREG)
+        return FileStatus(info)
     }
 
     /// Octets an unprivileged process may still write on the file system of `path`
