@@ -10,6 +10,12 @@ public enum MailAddress {
         return domain.isEmpty ? nil : domain.lowercased()
     }
 
+    /// The domain `address` is relayed to, lower case; nil when it is delivered here (no
+    /// domain, or one of `localDomains`, lower case).
+    public static func remoteDomain(of address: String, localDomains: Set<String>) -> String? {
+        domain(of: address).flatMap { localDomains.contains($0) ? nil : $0 }
+    }
+
     /// The local part before the last `@` (the whole address when there is none).
     public static func localPart(of address: String) -> String {
         guard let at = address.lastIndex(of: "@") else { return address }

@@ -154,8 +154,7 @@ public actor QueueManager {
             let reply = index < replies.count ? replies[index] : Reply.queueUnavailable
             let status = entry.state.recipients[recipient].state
             let address = entry.header.envelope.recipients[recipient]
-            // The routing agent's rule: no domain or a local one goes to tern-deliverd.
-            let remote = MailAddress.domain(of: address).map { !settings.localDomains.contains($0) } ?? false
+            let remote = MailAddress.remoteDomain(of: address, localDomains: settings.localDomains) != nil
             let metadata: Logger.Metadata = [
                 "queue.id": "\(id)", "rcpt.to": "\(address)",
                 "dsn.status": "\(reply.enhanced)", "delay": "\(time - entry.header.arrival)",

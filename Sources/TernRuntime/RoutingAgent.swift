@@ -19,8 +19,7 @@ public struct RoutingAgent: DeliveryAgent {
     public func deliver(_ request: DeliveryRequest, message: StoredMessage) async -> [Reply] {
         var groups: [String?: [Int]] = [:]
         for (index, recipient) in request.recipients.enumerated() {
-            let domain = MailAddress.domain(of: recipient)
-            groups[domain.flatMap { localDomains.contains($0) ? nil : $0 }, default: []].append(index)
+            groups[MailAddress.remoteDomain(of: recipient, localDomains: localDomains), default: []].append(index)
         }
         var replies = [Reply](repeating: .queueUnavailable, count: request.recipients.count)
         await withTaskGroup(of: ([Int], [Reply]).self) { group in
