@@ -118,8 +118,9 @@ extension SMTPClientSession {
         return [.transactionDone(results(transaction, accepted: fallback))] + reset()
     }
 
-    /// Each recipient's reply: accepted ones take `accepted`'s (the DATA refusal).
-    private func results(_ transaction: Transaction, accepted: Reply) -> [Reply] {
+    /// Each recipient's reply: accepted ones take `accepted`'s (the end-of-data reply, or
+    /// the DATA refusal).
+    func results(_ transaction: Transaction, accepted: Reply) -> [Reply] {
         transaction.recipientReplies.map { reply in
             guard let reply else { return accepted }
             return reply.replyClass == 2 ? accepted : reply

@@ -132,10 +132,7 @@ public struct SMTPClientSession: Sendable {
             return transactionReply(reply, &transaction)
         case .endOfData(let transaction):
             enter(.ready)
-            let results = transaction.message.envelope.recipients.indices.map { index in
-                transaction.accepted.contains(index) ? reply : transaction.recipientReplies[index] ?? reply
-            }
-            return [.transactionDone(results), .ready]
+            return [.transactionDone(results(transaction, accepted: reply)), .ready]
         case .abortingData:
             return reset()
         case .resetting:
