@@ -4,17 +4,6 @@
 // no mail; our own names as MX would loop (RFC 5321 §5.1: 5.4.6).
 import MailCore
 
-/// One host to try.
-public struct RouteHost: Sendable, Equatable {
-    public var name: String
-    /// When set, connect here without resolving `name` (an address literal or a `[ ]` hop).
-    public var skipMX: Bool
-    public init(name: String, skipMX: Bool) {
-        self.name = name
-        self.skipMX = skipMX
-    }
-}
-
 public enum RoutePlan {
     /// Why a domain cannot be routed: the reply every recipient gets.
     public static func refusal(for failure: DNSFailure, domain: String) -> Reply {

@@ -58,7 +58,7 @@ public struct RemoteDeliveryAgent: Sendable {
         if scan.received > configuration.hopLimit {
             return all(Reply(554, "5.4.6", "too many Received fields (\(scan.received)): mail loop"))
         }
-        let hosts: [RouteHost]
+        let hosts: [String]
         switch await route(domain) {
         case .failure(let error): return all(error.reply)
         case .success(let planned): hosts = planned
@@ -83,7 +83,7 @@ public struct RemoteDeliveryAgent: Sendable {
                 if ownEndpoints.contains("\(address)|\(port)") {
                     return all(Reply(554, "5.4.6", "mail for \(domain) loops back to myself (\(address):\(port))"))
                 }
-                let destination = Destination(host: host.name, address: address, port: port,
+                let destination = Destination(host: host, address: address, port: port,
                                               tlsRequired: configuration.tlsRequiredDomains.contains(domain))
                 let result = await pool.deliver(outgoing, to: destination, contentLength: message.contentLength) { [store, executor] offset, length in
                     try await executor.run { try store.readContent(of: message, from: offset, length: length) }
@@ -103,30 +103,29 @@ public struct RemoteDeliveryAgent: Sendable {
         return all(last)
     }
 
-    /// The hosts for `domain`, in the order to try.
-    private func route(_ domain: String) async -> Result<[RouteHost], ReplyError> {
-        if let literal = RoutePlan.literalAddress(domain) { return .success([RouteHost(name: literal, skipMX: true)]) }
+    /// The hosts for `domain`, in the order to try (names, or address literals to connect
+    /// to as they are).
+    private func route(_ domain: String) async -> Result<[String], ReplyError> {
+        if let literal = RoutePlan.literalAddress(domain) { return .success([literal]) }
         let hop = transports.nextHop(for: domain) ?? relayhost
-        if let hop, hop.skipMX { return .success([RouteHost(name: hop.host, skipMX: false)]) }
+        if let hop, hop.skipMX { return .success([hop.host]) }
         let target = hop?.host ?? domain
         let resolver = resolver
         let answer = (try? await executor.run { resolver.mx(target) }) ?? .failure(.temporary)
         switch answer {
         case .success(let records):
             return RoutePlan.order(records, domain: domain, ownNames: ownNames, random: { Int.random(in: 0..<$0) })
-                .map { $0.map { RouteHost(name: $0, skipMX: false) } }
         case .failure(.noData):
             // No MX: the domain itself is the mail exchanger (RFC 5321 §5.1, implicit MX).
-            return .success([RouteHost(name: target, skipMX: false)])
+            return .success([target])
         case .failure(let failure):
             return .failure(ReplyError(RoutePlan.refusal(for: failure, domain: target)))
         }
     }
 
-    private func lookupAddresses(_ host: RouteHost) async -> Result<[String], ReplyError> {
-        if IPNetwork.bytes(of: host.name) != nil { return .success([host.name]) }
+    private func lookupAddresses(_ name: String) async -> Result<[String], ReplyError> {
+        if IPNetwork.bytes(of: name) != nil { return .success([name]) }
         let resolver = resolver
-        let name = host.name
         switch (try? await executor.run { resolver.addresses(name) }) ?? .failure(.temporary) {
         case .success(let addresses): return .success(addresses)
         case .failure(.temporary): return .failure(ReplyError(Reply(451, "4.4.3", "temporary DNS failure looking up \(name)")))
