@@ -52,9 +52,11 @@ public struct RemoteDeliveryAgent: Sendable {
     }
 
     /// Delivers to recipients that all share `domain`; one reply per recipient.
-    func deliver(_ request: DeliveryRequest, domain: String, message: StoredMessage) async -> [Reply] {
+    /// - Parameter scan: the message's `scanContent`, read once for all its domains; nil
+    ///   when its checksum did not match.
+    func deliver(_ request: DeliveryRequest, domain: String, message: StoredMessage, scan: ContentScan?) async -> [Reply] {
         let all = { (reply: Reply) in Array(repeating: reply, count: request.recipients.count) }
-        guard let scan = await scanContent(message) else { return all(Reply(451, "4.3.0", "queue file damaged; held for the next verify")) }
+        guard let scan else { return all(Reply(451, "4.3.0", "queue file damaged; held for the next verify")) }
         if scan.received > configuration.hopLimit {
             return all(Reply(554, "5.4.6", "too many Received fields (\(scan.received)): mail loop"))
         }
@@ -133,9 +135,13 @@ public struct RemoteDeliveryAgent: Sendable {
         }
     }
 
+    /// What relaying needs to know of a message's content: its Received fields (for the hop
+    /// limit) and whether it has 8-bit octets (for 8BITMIME).
+    typealias ContentScan = (received: Int, eightBit: Bool)
+
     /// Reads the whole content once: checks its checksum, counts Received fields, and
     /// looks for 8-bit octets. nil when the checksum does not match.
-    private func scanContent(_ message: StoredMessage) async -> (received: Int, eightBit: Bool)? {
+    func scanContent(_ message: StoredMessage) async -> ContentScan? {
         var digest = message.prefixDigest
         var offset: UInt64 = 0
         var eightBit = false

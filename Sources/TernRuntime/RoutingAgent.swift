@@ -21,13 +21,15 @@ public struct RoutingAgent: DeliveryAgent {
         for (index, recipient) in request.recipients.enumerated() {
             groups[MailAddress.remoteDomain(of: recipient, localDomains: localDomains), default: []].append(index)
         }
+        // The content is read once for every remote domain of the message.
+        let scan = groups.keys.contains { $0 != nil } ? await remote.scanContent(message) : nil
         var replies = [Reply](repeating: .queueUnavailable, count: request.recipients.count)
         await withTaskGroup(of: ([Int], [Reply]).self) { group in
             for (domain, indices) in groups {
                 var part = request
                 part.recipients = indices.map { request.recipients[$0] }
                 group.addTask {
-                    if let domain { return (indices, await remote.deliver(part, domain: domain, message: message)) }
+                    if let domain { return (indices, await remote.deliver(part, domain: domain, message: message, scan: scan)) }
                     return (indices, await local.deliver(part, message: message))
                 }
             }
