@@ -29,16 +29,16 @@ struct MessageForwarder: Sendable {
                 case let other: throw MailWireError.unexpected(other.type)
                 }
                 let trace = ByteBuffer(string: TraceHeaders.forwarded(alias: deliveredTo))
-                var total = UInt64(trace.readableBytes)
                 try await peer.send(.chunk(trace), requestID: id)
+                var offset: UInt64 = 0
                 while true {
-                    let offset = total - UInt64(trace.readableBytes)
-                    let piece = try await executor.run { try spool.read(at: offset, count: Frame.maximumChunk) }
+                    let start = offset
+                    let piece = try await executor.run { try spool.read(at: start, count: Frame.maximumChunk) }
                     if piece.readableBytes == 0 { break }
-                    total += UInt64(piece.readableBytes)
+                    offset += UInt64(piece.readableBytes)
                     try await peer.send(.chunk(piece), requestID: id)
                 }
-                try await peer.send(.commit(total), requestID: id)
+                try await peer.send(.commit(UInt64(trace.readableBytes) + offset), requestID: id)
                 switch try await peer.expect().message {
                 case .queued(let queueID): return Reply(250, "2.0.0", "forwarded to \(addresses.joined(separator: ", ")) as \(queueID)")
                 case .error(let reply): return reply
