@@ -20,17 +20,24 @@ struct LocalDelivery: Sendable {
     /// - Returns: one reply per recipient, in request order.
     func deliver(_ request: DeliveryRequest, spool: MessageSpool) async -> [Reply] {
         let plan: DeliveryPlan
+        let locations: [Result<MailboxLocation, ReplyError>]
         do {
-            plan = try await executor.run { [directory] in
-                try DeliveryPlan(request, recipients: directory.current(), deliveredTo: Self.deliveredTo(in: spool))
+            // The account lookups (getpwnam) read files: here, with the aliases, not on an async thread.
+            (plan, locations) = try await executor.run { [directory, mailRoot, configuration] in
+                let plan = try DeliveryPlan(request, recipients: directory.current(), deliveredTo: Self.deliveredTo(in: spool))
+                return (plan, plan.mailboxes.map { MailboxLocation.of($0.name, mailRoot: mailRoot, configuration: configuration) })
             }
         } catch {
             logger.error("cannot read the aliases or the message", metadata: ["queue.id": "\(request.queueID)", "error": "\(error)"])
             return request.recipients.map { _ in Reply(451, "4.3.0", "local recipients unavailable: \(error)") }
         }
         var results = Array(repeating: [Reply](), count: request.recipients.count)
-        for copy in plan.mailboxes {
-            let reply = await deliver(request, spool: spool, copy)
+        for (copy, location) in zip(plan.mailboxes, locations) {
+            let reply: Reply
+            switch location {
+            case .failure(let refusal): reply = refusal.reply
+            case .success(let location): reply = await deliver(request, spool: spool, copy, to: location)
+            }
             for index in copy.recipients { results[index].append(reply) }
         }
         for forward in plan.forwards {
@@ -42,13 +49,9 @@ struct LocalDelivery: Sendable {
         }
     }
 
-    /// One copy into the Maildir of local name `name`, written by tern-local as its owner.
-    private func deliver(_ request: DeliveryRequest, spool: MessageSpool, _ copy: DeliveryPlan.MailboxCopy) async -> Reply {
-        let location: MailboxLocation
-        switch MailboxLocation.of(copy.name, mailRoot: mailRoot, configuration: configuration) {
-        case .failure(let refusal): return refusal.reply
-        case .success(let found): location = found
-        }
+    /// One copy into the Maildir at `location`, written by tern-local as its owner.
+    private func deliver(_ request: DeliveryRequest, spool: MessageSpool, _ copy: DeliveryPlan.MailboxCopy,
+                         to location: MailboxLocation) async -> Reply {
         let single = DeliveryRequest(queueID: request.queueID, reversePath: request.reversePath, arrival: request.arrival,
                                      mayBeRedelivery: copy.lookForEarlierCopy, recipients: [copy.deliveredTo])
         do {
