@@ -16,6 +16,12 @@ public enum MailAddress {
         domain(of: address).flatMap { localDomains.contains($0) ? nil : $0 }
     }
 
+    /// True when every octet of `address` is ASCII: it can be sent without SMTPUTF8
+    /// (RFC 6531 §3.2).
+    public static func isASCII(_ address: String) -> Bool {
+        address.utf8.allSatisfy { $0 < 0x80 }
+    }
+
     /// The local part before the last `@` (the whole address when there is none).
     public static func localPart(of address: String) -> String {
         guard let at = address.lastIndex(of: "@") else { return address }

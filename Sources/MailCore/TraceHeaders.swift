@@ -1,5 +1,6 @@
 // Trace fields an MTA adds (RFC 5321 §4.4): Received at acceptance, Return-Path and
-// Delivered-To at final delivery.
+// Delivered-To at final delivery. Peer-supplied text goes through PeerText.printable, so
+// it cannot break a header.
 
 public enum TraceHeaders {
     /// The Received field tern-submitd prepends, Postfix-style, ending in CRLF:
@@ -11,9 +12,9 @@ public enum TraceHeaders {
     ///   - recipient: named in `for` only when the message has exactly one.
     public static func received(helo: String, client: String, host: String, protocol: String,
                                 queueID: QueueID, recipient: String?, unixSeconds: Int64) -> String {
-        var field = "Received: from \(sanitize(helo)) (\(sanitize(client)))\r\n"
+        var field = "Received: from \(PeerText.printable(helo)) (\(PeerText.printable(client)))\r\n"
         field += "\tby \(host) (Tern) with \(`protocol`) id \(queueID)"
-        if let recipient { field += "\r\n\tfor <\(sanitize(recipient))>" }
+        if let recipient { field += "\r\n\tfor <\(PeerText.printable(recipient))>" }
         field += "; \(InternetDate.format(unixSeconds: unixSeconds))\r\n"
         return field
     }
@@ -22,15 +23,12 @@ public enum TraceHeaders {
     /// readers expect): `Return-Path: <sender>` (`<>` for the null reverse-path) and
     /// `Delivered-To: rcpt`.
     public static func delivery(reversePath: String, recipient: String) -> String {
-        "Return-Path: <\(sanitize(reversePath))>\nDelivered-To: \(sanitize(recipient))\n"
+        "Return-Path: <\(PeerText.printable(reversePath))>\nDelivered-To: \(PeerText.printable(recipient))\n"
     }
 
     /// The field heading a copy an alias forwards elsewhere (CRLF, as queued content):
     /// `Delivered-To: alias\r\n`, so the copy is known as a loop if it comes back.
     public static func forwarded(alias: String) -> String {
-        "Delivered-To: \(sanitize(alias))\r\n"
+        "Delivered-To: \(PeerText.printable(alias))\r\n"
     }
-
-    /// Peer-supplied text may not break a header.
-    static func sanitize(_ text: String) -> String { PeerText.printable(text) }
 }

@@ -20,6 +20,6 @@ public struct OutgoingMessage: Sendable {
     /// True when an address is not ASCII: it cannot be sent without SMTPUTF8 (RFC 6531 §3.2,
     /// no downgrade).
     public var needsSMTPUTF8: Bool {
-        envelope.smtpUTF8 || !([envelope.reversePath] + envelope.recipients).allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        envelope.smtpUTF8 || !([envelope.reversePath] + envelope.recipients).allSatisfy(MailAddress.isASCII)
     }
 }

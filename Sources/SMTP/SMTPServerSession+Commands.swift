@@ -94,7 +94,7 @@ extension SMTPServerSession {
             if let refusal = TransactionParameters.mail(parameters, to: &envelope, sizeLimit: settings.messageSizeLimit) {
                 return countError(refusal)
             }
-            if !envelope.smtpUTF8 && !reversePath.utf8.allSatisfy({ $0 < 0x80 }) { return countError(.needSMTPUTF8) }
+            if !envelope.smtpUTF8 && !MailAddress.isASCII(reversePath) { return countError(.needSMTPUTF8) }
             enter(.transaction(greeting, envelope))
             junkCommands = 0
             return [.reply(.senderOk)]
@@ -106,7 +106,7 @@ extension SMTPServerSession {
             case .failure(let error): return countError(error.reply)
             case .success(let parsed): dsn = parsed
             }
-            if !envelope.smtpUTF8 && !forwardPath.utf8.allSatisfy({ $0 < 0x80 }) { return countError(.needSMTPUTF8) }
+            if !envelope.smtpUTF8 && !MailAddress.isASCII(forwardPath) { return countError(.needSMTPUTF8) }
             if let refusal = recipientRefusal(forwardPath) { return countError(refusal) }
             guard envelope.recipients.count < settings.recipientLimit else { return [.reply(.tooManyRecipients)] }
             if needsLookup(forwardPath) {

@@ -18,7 +18,7 @@ struct MessageForwarder: Sendable {
     ///   when tern-mtad cannot be reached), so the caller retries or bounces by class.
     func forward(_ spool: MessageSpool, reversePath: String, to addresses: [String], deliveredTo: String) async -> Reply {
         var envelope = Envelope(reversePath: reversePath, recipients: addresses, bodyType: .eightBitMIME)
-        envelope.smtpUTF8 = !(addresses + [reversePath]).allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        envelope.smtpUTF8 = !(addresses + [reversePath]).allSatisfy(MailAddress.isASCII)
         do {
             return try await MailWireClient.withConnection(path: queueSocket, name: "tern-deliverd") { peer in
                 let id = peer.nextRequestID()
