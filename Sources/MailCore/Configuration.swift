@@ -23,6 +23,10 @@ public struct Configuration: Sendable, Equatable {
     public var delayWarning: Int64 = 4 * 3600
     /// `queue_group_commit`: `yes` lets concurrent commits share one queue-directory fsync.
     public var queueGroupCommit: Bool = true
+    /// `direct_delivery`: `yes` lets tern-mtad deliver a message whose recipients are all
+    /// local, and whose content fits in memory, before it answers QUEUED, instead of
+    /// queueing it first (the message is then fsynced in the Maildirs before the `250`).
+    public var directDelivery: Bool = true
     /// `queue_minimum_free`: octets that must stay free on the queue file system; a
     /// message that would eat into them is refused with `452 4.3.1` before DATA.
     public var queueMinimumFree: UInt64 = 16 * 1_048_576
@@ -139,6 +143,9 @@ public struct Configuration: Sendable, Equatable {
             case "queue_group_commit":
                 guard value == "yes" || value == "no" else { throw ParseError(line: index + 1, reason: "queue_group_commit is yes or no") }
                 configuration.queueGroupCommit = value == "yes"
+            case "direct_delivery":
+                guard value == "yes" || value == "no" else { throw ParseError(line: index + 1, reason: "direct_delivery is yes or no") }
+                configuration.directDelivery = value == "yes"
             case "queue_minimum_free":
                 guard let octets = UInt64(value) else { throw ParseError(line: index + 1, reason: "queue_minimum_free needs a number of octets") }
                 configuration.queueMinimumFree = octets

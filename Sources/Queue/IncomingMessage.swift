@@ -2,36 +2,50 @@
 // then committed with the discipline of protocols/queue-format.md — end record, fsync,
 // close, rename into the queue, fsync of the queue directory — and only then confirmed.
 // Any failure removes the file and is never followed by a confirmation or a second fsync.
-// Content is held in memory up to `writeThreshold` octets between writes, so a small
-// message reaches the disk in one write with its end record, just before the fsync.
+// Content is held in memory up to `writeThreshold` octets between writes, and the file is
+// created only by the first write: a small message reaches the disk in one write with its
+// end record, just before the fsync, and one delivered before it was queued (tern-mtad's
+// direct local delivery) never makes a file at all.
 import NIOCore
 import PosixFile
 
-/// One message under construction in `queue/incoming/`. Owned by the one connection that
+/// One message under construction for `queue/incoming/`. Owned by the one connection that
 /// receives it, which hands it to the blocking-I/O pool one call at a time.
 public final class IncomingMessage: @unchecked Sendable {
     /// The header record written at the start of the file.
     public let header: QueueFile.Header
     private let contentOffset: Int
-    private let file: WritableFile
+    /// The file, once the first write made it.
+    private var file: WritableFile?
+    private let incomingPath: String
     private let finalPath: String
     private var checksum: CRC32
     private let prefixDigest: CRC32
     /// Content octets taken so far (written, or held to be written).
     public private(set) var contentLength: UInt64 = 0
-    /// Content taken but not written yet.
-    private var held = ByteBuffer()
-    /// Octets of content held in memory before a write.
-    public static let writeThreshold = 65_536
+    /// Octets taken but not written yet: the header records, then content, until the
+    /// first write.
+    private var held: ByteBuffer
+    /// Octets held in memory before a write: 256 KiB, so a message of that size or less
+    /// can be delivered before it is queued without ever touching the disk.
+    public static let writeThreshold = 262_144
 
-    init(header: QueueFile.Header, prefix: [UInt8], file: WritableFile, finalPath: String) {
+    init(header: QueueFile.Header, prefix: [UInt8], incomingPath: String, finalPath: String) {
         self.header = header
         self.contentOffset = prefix.count
-        self.file = file
+        self.incomingPath = incomingPath
         self.finalPath = finalPath
+        held = ByteBuffer(bytes: prefix)
         checksum = CRC32()
         checksum.update(prefix)
         prefixDigest = checksum
+    }
+
+    /// The whole content while none of it has been written (at most `writeThreshold`
+    /// octets); nil once a write made the file.
+    public var contentInMemory: ByteBuffer? {
+        guard file == nil else { return nil }
+        return held.getSlice(at: held.readerIndex + contentOffset, length: held.readableBytes - contentOffset)
     }
 
     /// Appends content, writing it once enough is held. On failure the temporary file is removed.
@@ -51,9 +65,19 @@ public final class IncomingMessage: @unchecked Sendable {
         return held.readableBytes >= Self.writeThreshold
     }
 
-    /// Writes the content held in memory. On failure the temporary file is removed.
-    /// - Throws: `FileError` from `write`.
-    public func writeHeld() throws(FileError) {
+    /// Writes the octets held in memory, creating the file in `incoming/` on the first
+    /// write. On failure the temporary file is removed.
+    /// - Throws: `FileError` from `open` or `write`.
+    public func writeHeld() throws(FileError) { _ = try flush() }
+
+    private func flush() throws(FileError) -> WritableFile {
+        let file: WritableFile
+        if let existing = self.file {
+            file = existing
+        } else {
+            file = try WritableFile(creating: incomingPath, mode: 0o600)
+            self.file = file
+        }
         do {
             try held.withUnsafeReadableBytes { raw in Result { () throws(FileError) in try file.write(raw) } }.get()
             held.clear()
@@ -61,6 +85,7 @@ public final class IncomingMessage: @unchecked Sendable {
             file.abandon()
             throw error
         }
+        return file
     }
 
     /// Writes the end record, fsyncs, closes and renames the file into the queue. The
@@ -68,8 +93,8 @@ public final class IncomingMessage: @unchecked Sendable {
     /// - Throws: `FileError`; the file is then removed.
     func seal() throws(FileError) {
         held.writeBytes(QueueFile.endRecord(contentLength: contentLength, checksum: checksum.value))
+        let file = try flush()
         do {
-            try writeHeld()
             try file.sync()
             try file.close()
         } catch {
@@ -94,6 +119,7 @@ public final class IncomingMessage: @unchecked Sendable {
                       prefixDigest: prefixDigest)
     }
 
-    /// Drops the message: the client's transaction failed or was refused.
-    public func abort() { file.abandon() }
+    /// Drops the message: the client's transaction failed or was refused, or the message
+    /// was delivered before it was queued.
+    public func abort() { file?.abandon() }
 }

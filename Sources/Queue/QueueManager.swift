@@ -147,17 +147,53 @@ public actor QueueManager {
 
     private func finish(_ id: QueueID, recipients: [Int], replies: [Reply]) async {
         guard var entry = entries[id] else { return }
-        let time = now()
-        entry.record(replies, for: recipients, now: time, schedule: settings.retry)
+        entry.record(replies, for: recipients, now: now(), schedule: settings.retry)
         entries[id] = entry
-        for (index, recipient) in recipients.enumerated() {
-            let reply = index < replies.count ? replies[index] : Reply.queueUnavailable
-            let status = entry.state.recipients[recipient].state
-            let address = entry.header.envelope.recipients[recipient]
+        logOutcomes(entry.header, outcomes(of: entry, recipients: recipients, replies: replies))
+        // A message whose every recipient is delivered is removed next (settle); its state
+        // file would be written, fsynced twice and deleted at once. A crash before the
+        // removal delivers it again, which the Maildir writer recognises by name (the entry
+        // comes back with mayBeRedelivered) and RFC 5321 §6.1 allows for relays.
+        let delivered = !entry.state.held && entry.state.recipients.allSatisfy { $0.state == .delivered }
+        if !delivered { await persist(id) }
+    }
+
+    /// Adds a committed message after an attempt made before it was queued (tern-mtad's
+    /// direct local delivery), with one reply per recipient, in order: delivered recipients
+    /// stay delivered, failures are reported, temporary ones retried with backoff. The state
+    /// is saved before this returns, so QUEUED may follow.
+    public func add(_ message: StoredMessage, attempted replies: [Reply]) async {
+        let id = message.header.queueID
+        var entry = QueueEntry(message: message, state: nil, recovered: true)
+        let recipients = Array(entry.state.recipients.indices)
+        entry.record(replies, for: recipients, now: now(), schedule: settings.retry)
+        entries[id] = entry
+        logOutcomes(entry.header, outcomes(of: entry, recipients: recipients, replies: replies))
+        await persist(id)
+        dispatch()
+    }
+
+    /// Logs that every recipient of a message delivered before it was queued (all replies
+    /// 2xx) is delivered; the queue never holds that message.
+    public nonisolated func logDelivered(_ header: QueueFile.Header, replies: [Reply]) {
+        logOutcomes(header, replies.enumerated().map { ($0.offset, $0.element, .delivered) })
+    }
+
+    private func outcomes(of entry: QueueEntry, recipients: [Int], replies: [Reply]) -> [(Int, Reply, RecipientState)] {
+        recipients.enumerated().map { index, recipient in
+            (recipient, index < replies.count ? replies[index] : Reply.queueUnavailable, entry.state.recipients[recipient].state)
+        }
+    }
+
+    /// One journal entry per recipient of an attempt: (recipient index, reply, new state).
+    private nonisolated func logOutcomes(_ header: QueueFile.Header, _ outcomes: [(Int, Reply, RecipientState)]) {
+        let delay = now() - header.arrival
+        for (recipient, reply, status) in outcomes {
+            let address = header.envelope.recipients[recipient]
             let remote = MailAddress.remoteDomain(of: address, localDomains: settings.localDomains) != nil
             let metadata: Logger.Metadata = [
-                "queue.id": "\(id)", "rcpt.to": "\(address)",
-                "dsn.status": "\(reply.enhanced)", "delay": "\(time - entry.header.arrival)",
+                "queue.id": "\(header.queueID)", "rcpt.to": "\(address)",
+                "dsn.status": "\(reply.enhanced)", "delay": "\(delay)",
                 "delivery.status": "\(status == .delivered ? "sent" : status == .bounced ? "bounced" : "deferred")",
                 "event": "\(MailEvent(outcome: status))", "relay": "\(remote ? "smtp" : "tern-deliverd")",
             ]
@@ -167,12 +203,6 @@ public actor QueueManager {
             default: logger.warning("delivery deferred: \(reply)", metadata: metadata)
             }
         }
-        // A message whose every recipient is delivered is removed next (settle); its state
-        // file would be written, fsynced twice and deleted at once. A crash before the
-        // removal delivers it again, which the Maildir writer recognises by name (the entry
-        // comes back with mayBeRedelivered) and RFC 5321 §6.1 allows for relays.
-        let delivered = !entry.state.held && entry.state.recipients.allSatisfy { $0.state == .delivered }
-        if !delivered { await persist(id) }
     }
 
     /// Saves the in-memory state of `id`; saves of one message run in call order, so an

@@ -12,7 +12,7 @@ extension QueueStore {
     /// Writes `report` about `original` to `incoming/`; commit it with `commit(_:)`.
     /// - Throws: `FileError`; nothing is left behind then.
     public func createReport(_ report: DeliveryReport, about original: StoredMessage) throws(FileError) -> IncomingMessage {
-        let incoming = try create(QueueFile.Header(queueID: report.reportID, arrival: report.now, envelope: report.envelope))
+        let incoming = create(QueueFile.Header(queueID: report.reportID, arrival: report.now, envelope: report.envelope))
         do {
             try incoming.append(ByteBuffer(bytes: report.prefix))
             var offset: UInt64 = 0

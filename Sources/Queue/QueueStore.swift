@@ -41,18 +41,10 @@ public struct QueueStore: Sendable {
     func path(of id: QueueID) -> String { directory + "/" + id.rawValue }
     func statePath(of id: QueueID) -> String { stateDirectory + "/" + id.rawValue }
 
-    /// Starts writing a message under a temporary name.
-    /// - Throws: `FileError` from creating or writing the file.
-    public func create(_ header: QueueFile.Header) throws(FileError) -> IncomingMessage {
-        let file = try WritableFile(creating: incomingDirectory + "/" + header.queueID.rawValue, mode: 0o600)
-        let prefix = QueueFile.prefix(header)
-        do {
-            try file.write(prefix)
-        } catch {
-            file.abandon()
-            throw error
-        }
-        return IncomingMessage(header: header, prefix: prefix, file: file, finalPath: path(of: header.queueID))
+    /// Starts a message; its file in `incoming/` is made by its first write.
+    public func create(_ header: QueueFile.Header) -> IncomingMessage {
+        IncomingMessage(header: header, prefix: QueueFile.prefix(header), incomingPath: incomingDirectory + "/" + header.queueID.rawValue,
+                        finalPath: path(of: header.queueID))
     }
 
     /// Makes a received message durable: seal and rename (blocking, on the runner), then the

@@ -1,6 +1,7 @@
 // tern-mtad's side of local delivery: a pooled MailWire connection to tern-deliverd per
 // attempt, DELIVER + content CHUNKs + END, then one reply per recipient. If tern-deliverd
-// is not there or the link breaks, every recipient gets 451 4.3.0 and the queue retries.
+// is not there or the link breaks, every recipient of a queued message gets 451 4.3.0 and
+// the queue retries; a message not queued yet (direct delivery) gets an error instead.
 import Logging
 import MailCore
 import MailWire
@@ -25,8 +26,7 @@ public struct LocalDeliveryAgent: DeliveryAgent {
         do {
             // Until END tern-deliverd discards a request it loses, so the pool may send it
             // again on a new connection.
-            return try await deliverd.withConnection { peer in
-                let id = peer.nextRequestID()
+            return try await converse(request) { peer, id in
                 // Read the file in pieces off the async threads; send each as a CHUNK, the
                 // first with DELIVER and the last with END (a small message is one write).
                 // The checksum is checked before END: a damaged file is never delivered
@@ -47,18 +47,43 @@ public struct LocalDeliveryAgent: DeliveryAgent {
                 }
                 guard digest.value == message.checksum else { throw QueueFile.FormatError.checksumMismatch }
                 try await peer.send(pending + [.end(message.contentLength)], requestID: id)
-                switch try await peer.expect().message {
-                case .delivered(let replies) where replies.count == request.recipients.count:
-                    return replies
-                case .error(let reply):
-                    return Array(repeating: reply, count: request.recipients.count)
-                case let other:
-                    throw MailWireError.unexpected(other.type)
-                }
             }
         } catch {
             logger.warning("local delivery agent unavailable", metadata: ["queue.id": "\(request.queueID)", "error": "\(error)"])
             return Array(repeating: Reply(451, "4.3.0", "local delivery unavailable: \(error)"), count: request.recipients.count)
+        }
+    }
+
+    /// Delivers content held in memory, in one write of DELIVER, CHUNKs and END: a message
+    /// not queued yet (tern-mtad's direct local delivery).
+    /// - Returns: one reply per recipient of `request`, in order.
+    /// - Throws: when tern-deliverd gave no answer; it may still have delivered to some
+    ///   recipients if END was sent.
+    public func deliver(_ request: DeliveryRequest, content: ByteBuffer) async throws -> [Reply] {
+        try await converse(request) { peer, id in
+            var frames: [Message] = [.deliver(request)]
+            var rest = content
+            while let piece = rest.readSlice(length: min(rest.readableBytes, Frame.maximumChunk)), piece.readableBytes > 0 {
+                frames.append(.chunk(piece))
+            }
+            try await peer.send(frames + [.end(UInt64(content.readableBytes))], requestID: id)
+        }
+    }
+
+    /// One DELIVER request on a pooled connection: `send` sends it through END, then the
+    /// answer is one reply per recipient (an ERROR answers for all).
+    private func converse(_ request: DeliveryRequest, send: (MailWirePeer, UInt32) async throws -> Void) async throws -> [Reply] {
+        try await deliverd.withConnection { peer in
+            let id = peer.nextRequestID()
+            try await send(peer, id)
+            switch try await peer.expect().message {
+            case .delivered(let replies) where replies.count == request.recipients.count:
+                return replies
+            case .error(let reply):
+                return Array(repeating: reply, count: request.recipients.count)
+            case let other:
+                throw MailWireError.unexpected(other.type)
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 // tern-mtad's MailWire requests: ENQUEUE (durable acceptance, protocols/mailwire.md
 // §ENQUEUE) and the queue verbs (QUEUE_LIST, QUEUE_SHOW, QUEUE_CONTROL, QUEUE_VERIFY).
-// QUEUED is sent only after the queue file and its directory are fsynced; any failure
-// before that is ERROR 451 4.3.0 (452 4.3.1 when out of space, RFC 3463 §3.4).
+// QUEUED is sent only after the message is durable: delivered into every recipient's
+// Maildir (direct delivery), or else in a queue file fsynced with its directory; any
+// failure before that is ERROR 451 4.3.0 (452 4.3.1 when out of space, RFC 3463 §3.4).
 import Glibc
 import Logging
 import MailCore
@@ -13,13 +14,16 @@ import Queue
 public struct MTARequests: Sendable {
     let store: QueueStore
     let manager: QueueManager
+    let direct: DirectDelivery?
     let executor = BlockingExecutor()
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: QueueStore, manager: QueueManager, configuration: Configuration, logger: Logger) {
+    /// - Parameter direct: delivers local mail before it is queued; nil queues every message.
+    public init(store: QueueStore, manager: QueueManager, direct: DirectDelivery?, configuration: Configuration, logger: Logger) {
         self.store = store
         self.manager = manager
+        self.direct = direct
         self.configuration = configuration
         self.logger = logger
     }
@@ -67,27 +71,14 @@ public struct MTARequests: Sendable {
         let id = await manager.nextQueueID(microseconds: now)
         var logger = logger
         logger[metadataKey: "queue.id"] = "\(id)"
-        let header = QueueFile.Header(queueID: id, arrival: Int64(now / 1_000_000), envelope: envelope)
-        let incoming: IncomingMessage
-        do {
-            // One trip to the blocking pool: the space check (`452 4.3.1` when the declared
-            // size would leave less than `queue_minimum_free`, before any content), then
-            // the temporary file.
-            let (directory, minimumFree) = (store.directory, configuration.queueMinimumFree + envelope.declaredSize)
-            guard let created = try await executor.run({ () throws -> IncomingMessage? in
-                if let free = FileSystem.availableSpace(directory), free < minimumFree { return nil }
-                return try store.create(header)
-            }) else {
-                logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(Reply.queueFull)"])
-                try await peer.send(.error(.queueFull), requestID: requestID)
-                return
-            }
-            incoming = created
-        } catch {
-            logger.error("cannot create a queue file", metadata: ["error": "\(error)"])
-            try await peer.send(.error(Self.reply(for: error)), requestID: requestID)
+        // The space check (`452 4.3.1` when the declared size would leave less than
+        // `queue_minimum_free`, before any content): statvfs reads no disk, so it runs here.
+        if let free = FileSystem.availableSpace(store.directory), free < configuration.queueMinimumFree + envelope.declaredSize {
+            logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(Reply.queueFull)"])
+            try await peer.send(.error(.queueFull), requestID: requestID)
             return
         }
+        let incoming = store.create(QueueFile.Header(queueID: id, arrival: Int64(now / 1_000_000), envelope: envelope))
         try await peer.send(.queueID(id), requestID: requestID)
         var failure: Reply?
         do {
@@ -125,6 +116,14 @@ public struct MTARequests: Sendable {
     }
 
     private func commit(_ incoming: IncomingMessage, requestID: UInt32, peer: MailWirePeer, logger: Logger) async throws {
+        let envelope = incoming.header.envelope
+        let outcome = await direct?.attempt(incoming) ?? .notTried
+        if case .answered(let replies) = outcome, replies.allSatisfy({ $0.replyClass == 2 }) {
+            incoming.abort()
+            manager.logDelivered(incoming.header, replies: replies)
+            try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
+            return
+        }
         do {
             try await store.commit(incoming)
         } catch {
@@ -132,7 +131,6 @@ public struct MTARequests: Sendable {
             try await peer.send(.error(Self.reply(for: error)), requestID: requestID)
             return
         }
-        let envelope = incoming.header.envelope
         logger.info("queued", metadata: [
             "event": "\(MailEvent.queued)", "rcpt.to": "\(envelope.recipients.joined(separator: ","))",
             "mail.from": "\(envelope.reversePath)", "rcpt.count": "\(envelope.recipients.count)",
@@ -140,7 +138,13 @@ public struct MTARequests: Sendable {
         ])
         // The scheduler knows the message before the client hears QUEUED, so `mailctl queue`
         // shows every message that was answered 250.
-        await manager.add(incoming.stored, state: nil, recovered: false)
+        switch outcome {
+        case .notTried: await manager.add(incoming.stored, state: nil, recovered: false)
+        case .answered(let replies): await manager.add(incoming.stored, attempted: replies)
+        case .unknown:
+            logger.warning("tern-deliverd gave no answer to a direct delivery; queued for another attempt")
+            await manager.add(incoming.stored, state: nil, recovered: true)
+        }
         try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
     }
 

@@ -1,5 +1,5 @@
-// tern-mtad: the queue manager. Accepts messages over MailWire (`queue` socket), keeps
-// them durably in the queue directory, delivers them through tern-deliverd, retries
+// tern-mtad: the queue manager. Accepts messages over MailWire (`queue` socket), delivers
+// local mail at once or keeps it durably in the queue directory, delivers it through tern-deliverd, retries
 // temporary failures, reports failures and delays; on start it rescans the queue, validates
 // every file and resumes where the saved per-recipient state left off.
 import Glibc
@@ -13,8 +13,9 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
     let store = try QueueStore(directory: context.paths.queueDirectory, runner: executor, groupCommit: configuration.queueGroupCommit)
     let transportText = try configuration.transportTable.isEmpty ? "" : readTextFile(configuration.transportTable)
     let deliverd = MailWirePool(path: context.paths.deliverSocket, name: "tern-mtad", capacity: configuration.deliveryConcurrency)
+    let local = LocalDeliveryAgent(deliverd: deliverd, store: store, logger: logger)
     let agent = RoutingAgent(
-        local: LocalDeliveryAgent(deliverd: deliverd, store: store, logger: logger),
+        local: local,
         remote: try RemoteDeliveryAgent(configuration: configuration, store: store, transportText: transportText, logger: logger),
         localDomains: Set(configuration.localDomains))
     let manager = QueueManager(
@@ -32,7 +33,8 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
         logger.error("ignored a damaged state file; its recipients are tried again", metadata: ["queue.id": "\(name)", "reason": "\(reason)"])
     }
     for (message, state) in scan.messages { await manager.add(message, state: state, recovered: true) }
-    let requests = MTARequests(store: store, manager: manager, configuration: configuration, logger: logger)
+    let direct = configuration.directDelivery ? DirectDelivery(agent: local, localDomains: Set(configuration.localDomains)) : nil
+    let requests = MTARequests(store: store, manager: manager, direct: direct, configuration: configuration, logger: logger)
     let listeners = try await Listeners.open(
         "queue", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.queueSocket),
         logger: logger, initializer: MailWireServer.configure)

@@ -36,7 +36,7 @@ func measure(groupCommit: Bool, size: Int, directory: String) async throws -> Do
                 for index in stride(from: writer, to: messages, by: writers) {
                     let id = QueueID(microseconds: UInt64(index) * 1000 + 1, random: UInt32(writer))
                     let header = QueueFile.Header(queueID: id, arrival: 0, envelope: envelope)
-                    let incoming = try await executor.run { try store.create(header) }
+                    let incoming = store.create(header)
                     try await executor.run { try incoming.append(content) }
                     try await store.commit(incoming)
                 }

@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tern import TernInstance  # noqa: E402
+from tern import DEFAULT_CONF, TernInstance  # noqa: E402
 
 FIGURES = Path(os.environ.get("TERN_FIGURES", "/tmp/tern-e2e-figures.txt"))
 
@@ -20,10 +20,16 @@ def pytest_runtest_makereport(item, call):
     setattr(item, "rep_" + report.when, report)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tern_conf(lines): tern.conf lines added to the default for this test's instance")
+
+
 @pytest.fixture
 def tern_instance(request):
-    """A TernInstance whose daemons are not started yet."""
-    instance = TernInstance()
+    """A TernInstance whose daemons are not started yet (tern.conf: the default, plus the
+    lines of a `tern_conf` mark)."""
+    extra = request.node.get_closest_marker("tern_conf")
+    instance = TernInstance(conf=DEFAULT_CONF + (extra.args[0] if extra else ""))
     yield instance
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:

@@ -15,6 +15,10 @@ import pytest
 
 from tern import DEFAULT_CONF, TernInstance
 
+# These tests are about the queue file. With direct delivery (the default) a small message
+# for a local recipient reaches its Maildir without one, so the faults would never be met.
+pytestmark = pytest.mark.tern_conf("direct_delivery = no\n")
+
 MESSAGE = b"From: a@example.test\r\nTo: dora@localhost\r\nSubject: fault\r\n\r\nbody\r\n"
 
 
@@ -36,7 +40,7 @@ def send(tern, data=MESSAGE):
 @pytest.fixture
 def small_queue():
     """An instance whose queue is an 8 MiB tmpfs with a 1 MiB free-space reserve."""
-    tern = TernInstance(conf=DEFAULT_CONF + "queue_minimum_free = 1048576\n")
+    tern = TernInstance(conf=DEFAULT_CONF + "queue_minimum_free = 1048576\ndirect_delivery = no\n")
     tern.queue_dir.mkdir(parents=True)
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(tern.queue_dir)],
                              capture_output=True)

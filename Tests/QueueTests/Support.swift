@@ -46,7 +46,7 @@ func temporaryQueueDirectory() -> String {
 extension QueueStore {
     /// Commits one message with `content` (tests only).
     func commitMessage(_ header: QueueFile.Header, content: String) async throws -> StoredMessage {
-        let incoming = try create(header)
+        let incoming = create(header)
         try incoming.append(ByteBuffer(string: content))
         try await commit(incoming)
         return incoming.stored
