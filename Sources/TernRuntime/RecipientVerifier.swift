@@ -1,21 +1,33 @@
 // tern-submitd's recipient lookup at RCPT time (RFC 5321 §3.3): one RCPT_CHECK to
 // tern-deliverd (protocols/mailwire.md), which knows the accounts and aliases, over a
-// pooled connection. When it cannot answer, the recipient gets 451 4.3.0 (the client tries again), never 250.
+// pooled connection. When it cannot answer, the recipient gets 451 4.3.0 (the client tries
+// again), never 250. A recipient found is remembered for a minute, so a busy mailbox does
+// not cost a lookup per message; refusals are never remembered.
 import MailCore
 import MailWire
+import NIOConcurrencyHelpers
 
-/// Asks tern-deliverd whether a local address is a recipient.
-public struct RecipientVerifier: Sendable {
+/// Asks tern-deliverd whether a local address is a recipient. Thread-safe.
+public final class RecipientVerifier: Sendable {
     let deliverd: MailWirePool
+    /// Addresses found, with when they were found.
+    private let found = NIOLockedValueBox([String: ContinuousClock.Instant]())
+    /// How long a found address is taken as found without asking again: an account removed
+    /// meanwhile gets its mail bounced by tern-deliverd instead of refused at RCPT.
+    static let remembered = Duration.seconds(60)
+    /// Most addresses remembered; beyond it the memory starts again.
+    static let capacity = 10_000
 
     /// - Parameter deliverd: connections to tern-deliverd's socket, `/run/tern/deliver.sock`.
     public init(deliverd: MailWirePool) { self.deliverd = deliverd }
 
     /// - Returns: nil when `address` is a recipient here, else the refusal to give at RCPT.
     public func refusal(for address: String) async -> Reply? {
+        let now = ContinuousClock.now
+        if let since = found.withLockedValue({ $0[address] }), now - since < Self.remembered { return nil }
         do {
             // A check has no effect, so the pool may ask again on a new connection.
-            return try await deliverd.withConnection { peer in
+            let refusal: Reply? = try await deliverd.withConnection { peer in
                 try await peer.send(.recipientCheck(address), requestID: peer.nextRequestID())
                 switch try await peer.expect().message {
                 case .ok: return nil
@@ -23,6 +35,13 @@ public struct RecipientVerifier: Sendable {
                 case let other: throw MailWireError.unexpected(other.type)
                 }
             }
+            if refusal == nil {
+                found.withLockedValue {
+                    if $0.count >= Self.capacity { $0.removeAll() }
+                    $0[address] = now
+                }
+            }
+            return refusal
         } catch {
             return .recipientLookupFailed(address)
         }
