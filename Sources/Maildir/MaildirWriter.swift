@@ -3,6 +3,7 @@
 // linked into `new/` (link never replaces, so an earlier copy of the same queued message
 // wins), the tmp name removed and `new/` fsynced. Only then is it delivered. Every failure
 // is temporary (the queue retries): mailbox full is 452 4.2.2, anything else 451 4.3.0.
+import Glibc
 import MailCore
 import NIOCore
 import PosixFile
@@ -20,8 +21,7 @@ public enum MaildirWriter {
         if lookForEarlierCopy && isDelivered(name, in: maildir) { return Reply(250, "2.0.0", "already delivered") }
         var file: WritableFile?
         do {
-            try maildir.tmp.remove(name)
-            let copy = try maildir.tmp.createFile(name, mode: 0o600)
+            let copy = try createInTmp(name, of: maildir)
             file = copy
             try copy.write(Array(traceFields.utf8))
             var converter = LineEndingConverter()
@@ -38,6 +38,17 @@ public enum MaildirWriter {
             file?.abandon()
             try? maildir.tmp.remove(name)
             return temporaryFailure(error)
+        }
+    }
+
+    /// Creates `tmp/name`; a file of that name is left by an attempt that did not finish
+    /// (the name is the queued message's), so it is removed and the file made again.
+    private static func createInTmp(_ name: String, of maildir: Maildir) throws(FileError) -> WritableFile {
+        do {
+            return try maildir.tmp.createFile(name, mode: 0o600)
+        } catch where error.errno == EEXIST {
+            try maildir.tmp.remove(name)
+            return try maildir.tmp.createFile(name, mode: 0o600)
         }
     }
 
