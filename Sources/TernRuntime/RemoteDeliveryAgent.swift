@@ -71,7 +71,7 @@ public struct RemoteDeliveryAgent: Sendable {
             message.header.envelope.recipients.firstIndex(of: recipient).map { message.header.envelope.dsn(ofRecipient: $0) } ?? RecipientDSN()
         }
         let outgoing = OutgoingMessage(envelope: envelope, size: message.contentLength, hasEightBitContent: scan.eightBit)
-        let port = relayhost.flatMap(\.port) ?? transports.nextHop(for: domain).flatMap(\.port) ?? configuration.remoteSMTPPort
+        let port = nextHop(for: domain)?.port ?? configuration.remoteSMTPPort
         var last = Reply(451, "4.4.1", "no mail exchanger of \(domain) could be reached")
         for host in hosts {
             let addresses: [String]
@@ -109,7 +109,7 @@ public struct RemoteDeliveryAgent: Sendable {
     /// to as they are).
     private func route(_ domain: String) async -> Result<[String], ReplyError> {
         if let literal = RoutePlan.literalAddress(domain) { return .success([literal]) }
-        let hop = transports.nextHop(for: domain) ?? relayhost
+        let hop = nextHop(for: domain)
         if let hop, hop.skipMX { return .success([hop.host]) }
         let target = hop?.host ?? domain
         let resolver = resolver
@@ -123,6 +123,12 @@ public struct RemoteDeliveryAgent: Sendable {
         case .failure(let failure):
             return .failure(ReplyError(RoutePlan.refusal(for: failure, domain: target)))
         }
+    }
+
+    /// The configured next hop of `domain`, host and port together: its transport table
+    /// entry, else `relayhost`; nil for an address literal, which is its own next hop.
+    private func nextHop(for domain: String) -> NextHop? {
+        RoutePlan.literalAddress(domain) == nil ? transports.nextHop(for: domain) ?? relayhost : nil
     }
 
     private func lookupAddresses(_ name: String) async -> Result<[String], ReplyError> {

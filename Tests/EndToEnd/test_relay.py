@@ -194,6 +194,19 @@ def test_dot_stuffing_round_trip_and_only_crlf_on_the_wire(cleanup, tmp_path):
     assert unstuffed == BODY.split(b"\r\n\r\n", 1)[1]
 
 
+def test_transport_entry_gives_host_and_port_over_relayhost(cleanup, tmp_path):
+    """A domain's transport table entry is its whole next hop: the relayhost's port does not
+    leak into it (nothing listens on the relayhost)."""
+    port = free_port()
+    capture = CaptureSink("127.0.0.1", port)
+    cleanup(capture)
+    tern = tern_with(transport(f"relayhost = [127.0.0.1]:{free_port()}\n", tmp_path, f"capture.test [127.0.0.1]:{port}\n"))
+    cleanup(tern)
+    submit(tern, ["u@capture.test"])
+    assert tern.wait_for_empty_queue() == []
+    assert len(capture.messages) == 1
+
+
 @pytest.mark.parametrize("connections", [1, 20])
 def test_relay_throughput_to_smtp_sink(cleanup, tmp_path, figures, connections):
     port = free_port()
