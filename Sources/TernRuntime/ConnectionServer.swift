@@ -1,7 +1,8 @@
 // Serves every connection of some listeners, each in its own child task, until graceful
 // shutdown (SIGTERM, or the daemon going idle) stops the accepting; connections in
 // progress finish. The listening descriptors are closed at once: systemd keeps its own
-// copy, so clients that connect meanwhile wait in the backlog for the next start.
+// copy, so clients that connect meanwhile wait in the backlog for the next start. A
+// connection's task runs on its channel's event loop (`EventLoopExecutor`).
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -10,14 +11,18 @@ import ServiceLifecycle
 public struct ConnectionServer<Connection: Sendable>: Service, ActivityReporting {
     private let listeners: [Listener<Connection>]
     private let handler: @Sendable (Connection) async -> Void
+    private let eventLoop: @Sendable (Connection) -> any EventLoop
     private let counter: ConnectionCounter
 
     /// - Parameters:
     ///   - noun: what one connection is called in `STATUS=`, singular (`SMTP session`).
+    ///   - eventLoop: the loop of a connection's channel, where its task runs.
     ///   - handler: serves one connection; it owns the connection's lifetime.
     public init(listeners: [Listener<Connection>], noun: String = "MailWire connection",
+                eventLoop: @escaping @Sendable (Connection) -> any EventLoop,
                 handler: @escaping @Sendable (Connection) async -> Void) {
         self.listeners = listeners
+        self.eventLoop = eventLoop
         self.handler = handler
         counter = ConnectionCounter(noun: noun)
     }
@@ -40,7 +45,7 @@ public struct ConnectionServer<Connection: Sendable>: Service, ActivityReporting
                 do {
                     for try await connection in inbound {
                         counter.opened()
-                        connections.addTask {
+                        connections.addTask(executorPreference: EventLoopExecutor(eventLoop(connection))) {
                             await handler(connection)
                             counter.closed()
                         }

@@ -9,7 +9,7 @@ await Daemon.run(identifier: "tern-deliverd") { context, sockets, logger in
     let listeners = try await Listeners.open(
         "deliver", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.deliverSocket),
         logger: logger, initializer: MailWireServer.configure)
-    let server = ConnectionServer(listeners: listeners) { connection in
+    let server = ConnectionServer(listeners: listeners, eventLoop: { $0.channel.eventLoop }) { connection in
         await MailWireServer.serve(connection, name: "tern-deliverd", logger: logger) { message, id, peer, peerUID in
             try await requests.handle(message, requestID: id, peer: peer, peerUID: peerUID)
         }

@@ -38,7 +38,7 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
     let listeners = try await Listeners.open(
         "queue", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.queueSocket),
         logger: logger, initializer: MailWireServer.configure)
-    let server = ConnectionServer(listeners: listeners) { connection in
+    let server = ConnectionServer(listeners: listeners, eventLoop: { $0.channel.eventLoop }) { connection in
         await MailWireServer.serve(connection, name: "tern-mtad", logger: logger) { message, id, peer, peerUID in
             try await requests.handle(message, requestID: id, peer: peer, peerUID: peerUID)
         }
