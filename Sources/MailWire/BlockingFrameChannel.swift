@@ -51,8 +51,15 @@ public final class BlockingFrameChannel {
     /// Sends one message.
     /// - Throws: `MailWireError` when it cannot be encoded, `ChannelFailure` for a failed write.
     public func send(_ message: Message, requestID: UInt32) throws {
+        try send([message], requestID: requestID)
+    }
+
+    /// Sends messages in one write (the peer is woken once for all of them).
+    /// - Throws: `MailWireError` when one cannot be encoded (nothing is sent then),
+    ///   `ChannelFailure` for a failed write.
+    public func send(_ messages: [Message], requestID: UInt32) throws {
         var out = ByteBuffer()
-        try FrameEncoder().encode(data: message.frame(requestID: requestID), out: &out)
+        for message in messages { try FrameEncoder().encode(data: message.frame(requestID: requestID), out: &out) }
         try out.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {

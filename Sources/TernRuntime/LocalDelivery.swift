@@ -59,13 +59,18 @@ struct LocalDelivery: Sendable {
             return try await helpers.withHelper(location, create: true, reuse: { $0.replyClass == 2 }) { helper in
                 let id = helper.nextRequestID()
                 return try await helper.run { channel in
-                    try channel.send(.deliver(single), requestID: id)
+                    // Frames leave in writes of up to four chunks: a small message is one write.
+                    var frames: [Message] = [.deliver(single)]
                     var offset: UInt64 = 0
                     while case let piece = try spool.read(at: offset, count: Frame.maximumChunk), piece.readableBytes > 0 {
-                        try channel.send(.chunk(piece), requestID: id)
+                        if frames.count >= 4 {
+                            try channel.send(frames, requestID: id)
+                            frames = []
+                        }
+                        frames.append(.chunk(piece))
                         offset += UInt64(piece.readableBytes)
                     }
-                    try channel.send(.end(offset), requestID: id)
+                    try channel.send(frames + [.end(offset)], requestID: id)
                     switch try channel.receive()?.0 {
                     case .delivered(let replies)? where replies.count == 1: return replies[0]
                     case let other?: throw MailWireError.unexpected(other.type)
