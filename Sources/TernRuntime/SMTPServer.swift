@@ -21,6 +21,8 @@ public struct SMTPServer: Sendable {
     public let queue: MailWirePool
     /// Connections to tern-deliverd, for RCPT_CHECK.
     public let deliverd: MailWirePool
+    /// RCPT lookups, remembered across the sessions.
+    let verifier: RecipientVerifier
 
     /// Reads the TLS certificate and key and the credentials file named in tern.conf.
     /// - Throws: when a configured file cannot be read or parsed, or a network is malformed.
@@ -46,6 +48,7 @@ public struct SMTPServer: Sendable {
         }
         queue = MailWirePool(path: context.paths.queueSocket, name: "tern-submitd")
         deliverd = MailWirePool(path: context.paths.deliverSocket, name: "tern-submitd")
+        verifier = RecipientVerifier(deliverd: deliverd)
         limiter = ConnectionLimiter(total: configuration.smtpConnectionLimit, perClient: configuration.smtpClientConnectionLimit)
     }
 
@@ -98,7 +101,7 @@ public struct SMTPServer: Sendable {
         let queue = queue
         let credentials = credentials
         let drain = SMTPDrain(hostname: configuration.hostname)
-        let verifier = RecipientVerifier(deliverd: deliverd)
+        let verifier = verifier
         do {
             try await withGracefulShutdownHandler {
                 try await connection.executeThenClose { inbound, outbound in

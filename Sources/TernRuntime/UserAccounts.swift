@@ -1,6 +1,8 @@
 // The system's user database (getpwuid_r(3), getpwnam_r(3)): login names of uids, and the
-// accounts local mail is delivered to.
+// accounts local mail is delivered to. An account looked up by name is remembered for a
+// few seconds, as nscd does, so a busy mailbox does not read the database per message.
 import Glibc
+import NIOConcurrencyHelpers
 
 public enum UserAccounts {
     /// A system account.
@@ -20,11 +22,23 @@ public enum UserAccounts {
     }
 
     /// The account called `name` (exactly; login names are case-sensitive), nil when there
-    /// is none or the lookup fails.
+    /// is none or the lookup fails. An answer is reused for `remembered` (5 s): an account
+    /// added, changed or removed is seen at most that much later.
     public static func account(named name: String) -> Account? {
         guard !name.isEmpty, !name.utf8.contains(0) else { return nil }
-        return lookup { getpwnam_r(name, $0, $1, $2, $3) }
+        let now = ContinuousClock.now
+        if let (account, since) = memo.withLockedValue({ $0[name] }), now - since < remembered { return account }
+        let account = lookup { getpwnam_r(name, $0, $1, $2, $3) }
+        memo.withLockedValue {
+            if $0.count >= 10_000 { $0.removeAll() }
+            $0[name] = (account, now)
+        }
+        return account
     }
+
+    /// How long an answer of `account(named:)` is reused.
+    static let remembered = Duration.seconds(5)
+    private static let memo = NIOLockedValueBox([String: (Account?, ContinuousClock.Instant)]())
 
     private typealias Call = (UnsafeMutablePointer<passwd>, UnsafeMutablePointer<CChar>, Int,
                               UnsafeMutablePointer<UnsafeMutablePointer<passwd>?>) -> CInt
