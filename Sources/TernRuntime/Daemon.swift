@@ -64,7 +64,9 @@ public enum Daemon {
     ///
     /// NIO finds the runtime's hook with dlsym, so this works where the Swift runtime is
     /// a shared library (debug and test builds); in the statically linked binaries `make`
-    /// builds the hook is a hidden symbol and tasks stay on Swift's cooperative pool.
+    /// builds the hook is a hidden symbol and tasks stay on Swift's cooperative pool, except
+    /// the connections' tasks: `ConnectionServer` runs each on its channel's event loop
+    /// (`EventLoopExecutor`), in every build.
     public static func runTasksOnEventLoops() {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
