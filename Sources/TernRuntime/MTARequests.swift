@@ -72,8 +72,11 @@ public struct MTARequests: Sendable {
         var logger = logger
         logger[metadataKey: "queue.id"] = "\(id)"
         // The space check (`452 4.3.1` when the declared size would leave less than
-        // `queue_minimum_free`, before any content): statvfs reads no disk, so it runs here.
-        if let free = FileSystem.availableSpace(store.directory), free < configuration.queueMinimumFree + envelope.declaredSize {
+        // `queue_minimum_free`, before any content), off the event loop: statvfs of a
+        // hung network file system would stall every connection of the loop.
+        let (directory, minimumFree) = (store.directory, configuration.queueMinimumFree + envelope.declaredSize)
+        let short = (try? await executor.run { FileSystem.availableSpace(directory).map { $0 < minimumFree } ?? false }) ?? false
+        if short {
             logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(Reply.queueFull)"])
             try await peer.send(.error(.queueFull), requestID: requestID)
             return
@@ -117,8 +120,8 @@ public struct MTARequests: Sendable {
 
     private func commit(_ incoming: IncomingMessage, requestID: UInt32, peer: MailWirePeer, logger: Logger) async throws {
         let envelope = incoming.header.envelope
-        let outcome = await direct?.attempt(incoming) ?? .notTried
-        if case .answered(let replies) = outcome, replies.allSatisfy({ $0.replyClass == 2 }) {
+        let attempt = await direct?.attempt(incoming)
+        if let replies = attempt, replies.allSatisfy({ $0.replyClass == 2 }) {
             incoming.abort()
             manager.logDelivered(incoming.header, replies: replies)
             try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
@@ -138,12 +141,10 @@ public struct MTARequests: Sendable {
         ])
         // The scheduler knows the message before the client hears QUEUED, so `mailctl queue`
         // shows every message that was answered 250.
-        switch outcome {
-        case .notTried: await manager.add(incoming.stored, state: nil, recovered: false)
-        case .answered(let replies): await manager.add(incoming.stored, attempted: replies)
-        case .unknown:
-            logger.warning("tern-deliverd gave no answer to a direct delivery; queued for another attempt")
-            await manager.add(incoming.stored, state: nil, recovered: true)
+        if let replies = attempt {
+            await manager.add(incoming.stored, attempted: replies)
+        } else {
+            await manager.add(incoming.stored, state: nil, recovered: false)
         }
         try await peer.send(.queued(incoming.header.queueID), requestID: requestID)
     }

@@ -18,7 +18,7 @@ public enum UserAccounts {
 
     /// The login name of `uid`, nil when it has none.
     public static func name(uid: uid_t) -> String? {
-        lookup { getpwuid_r(uid, $0, $1, $2, $3) }?.name
+        answer { getpwuid_r(uid, $0, $1, $2, $3) }.account?.name
     }
 
     /// The account called `name` (exactly; login names are case-sensitive), nil when there
@@ -28,10 +28,13 @@ public enum UserAccounts {
         guard !name.isEmpty, !name.utf8.contains(0) else { return nil }
         let now = ContinuousClock.now
         if let (account, since) = memo.withLockedValue({ $0[name] }), now - since < remembered { return account }
-        let account = lookup { getpwnam_r(name, $0, $1, $2, $3) }
-        memo.withLockedValue {
-            if $0.count >= 10_000 { $0.removeAll() }
-            $0[name] = (account, now)
+        let (answered, account) = answer { getpwnam_r(name, $0, $1, $2, $3) }
+        // Only a definite answer is reused: a failed lookup (a directory service down) is asked again.
+        if answered {
+            memo.withLockedValue {
+                if $0.count >= 10_000 { $0.removeAll() }
+                $0[name] = (account, now)
+            }
         }
         return account
     }
@@ -43,12 +46,15 @@ public enum UserAccounts {
     private typealias Call = (UnsafeMutablePointer<passwd>, UnsafeMutablePointer<CChar>, Int,
                               UnsafeMutablePointer<UnsafeMutablePointer<passwd>?>) -> CInt
 
-    private static func lookup(_ call: Call) -> Account? {
+    /// The account found, and whether the database answered (found or not found) rather
+    /// than failed.
+    private static func answer(_ call: Call) -> (answered: Bool, account: Account?) {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 16_384)
         let status = buffer.withUnsafeMutableBufferPointer { call(&entry, $0.baseAddress!, $0.count, &result) }
-        guard status == 0, result != nil else { return nil }
-        return Account(name: String(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid, home: String(cString: entry.pw_dir))
+        guard status == 0 else { return (false, nil) }
+        guard result != nil else { return (true, nil) }
+        return (true, Account(name: String(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid, home: String(cString: entry.pw_dir)))
     }
 }

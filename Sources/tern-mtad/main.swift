@@ -33,7 +33,7 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
         logger.error("ignored a damaged state file; its recipients are tried again", metadata: ["queue.id": "\(name)", "reason": "\(reason)"])
     }
     for (message, state) in scan.messages { await manager.add(message, state: state, recovered: true) }
-    let direct = configuration.directDelivery ? DirectDelivery(agent: local, localDomains: Set(configuration.localDomains)) : nil
+    let direct = configuration.directDelivery ? DirectDelivery(agent: local, localDomains: Set(configuration.localDomains), concurrency: configuration.deliveryConcurrency) : nil
     let requests = MTARequests(store: store, manager: manager, direct: direct, configuration: configuration, logger: logger)
     let listeners = try await Listeners.open(
         "queue", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.queueSocket),

@@ -315,6 +315,26 @@ def test_mailctl_send_mailbox_read(tern):
     assert tern.queue_json() == []
 
 
+def test_direct_delivery_only_for_one_local_recipient(tern):
+    """One local recipient: delivered before the 250, never queued. Two: queued first (a
+    queue commit failing after one of them was delivered would make the client's retry a
+    duplicate for it)."""
+    def queue_id(res):
+        m = re.fullmatch(rb"queued as (\S+)\n", res.stdout)
+        assert m, res.stdout
+        return m.group(1).decode()
+
+    one = queue_id(tern.mailctl("send", "--to", "gina@localhost", "--subject", "one", input="x\n"))
+    two = queue_id(tern.mailctl("send", "--to", "gina@localhost", "--to", "hal@localhost", "--subject", "two", input="x\n"))
+    assert tern.wait_for_messages({"gina": 2, "hal": 1}, timeout=30) == {"gina": 2, "hal": 1}
+    assert tern.wait_for_empty_queue() == []
+    events = {qid: [line for line in tern.log("tern-mtad").splitlines() if f"queue.id={qid}" in line] for qid in (one, two)}
+    assert not any("event=queued" in line for line in events[one]), events[one]
+    assert sum("event=delivered" in line for line in events[one]) == 1, events[one]
+    assert any("event=queued" in line for line in events[two]), events[two]
+    assert sum("event=delivered" in line for line in events[two]) == 2, events[two]
+
+
 def test_mailctl_read_raw(tern):
     tern.mailctl("send", "--to", "dora@localhost", "--subject", "raw", input="raw body\n")
     assert tern.wait_for_messages({"dora": 1}, timeout=30) == {"dora": 1}
