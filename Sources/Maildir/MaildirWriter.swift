@@ -1,9 +1,10 @@
-// Writing one message into one Maildir (maildir(5)): the copy is created in `tmp/` with
-// O_EXCL|O_NOFOLLOW, written (trace fields first, LF line ends), fsynced and closed, then
-// linked into `new/` (link never replaces, so an earlier copy of the same queued message
-// wins), the tmp name removed and `new/` fsynced. Only then is it delivered. Every failure
-// is temporary (the queue retries): mailbox full is 452 4.2.2, anything else 451 4.3.0.
-import Glibc
+// Writing one message into one Maildir (maildir(5)): the copy is created in `tmp/` under a
+// name of its own attempt with O_EXCL|O_NOFOLLOW, written (trace fields first, LF line
+// ends), fsynced and closed, then linked into `new/` as the message's name (link never
+// replaces, so an earlier copy of the same queued message wins), the tmp name removed and
+// `new/` fsynced. Only then is it delivered. Two attempts at one message (a retry while a
+// lost attempt still writes) never share a file. Every failure is temporary (the queue
+// retries): mailbox full is 452 4.2.2, anything else 451 4.3.0.
 import MailCore
 import NIOCore
 import PosixFile
@@ -20,8 +21,10 @@ public enum MaildirWriter {
                                traceFields: String, lookForEarlierCopy: Bool) -> Reply {
         if lookForEarlierCopy && isDelivered(name, in: maildir) { return Reply(250, "2.0.0", "already delivered") }
         var file: WritableFile?
+        // Left behind only by a crash; swept after 36 hours (`Maildir.sweepTemporaryFiles`).
+        let temporary = name + "." + String(UInt64.random(in: .min ... .max), radix: 16)
         do {
-            let copy = try createInTmp(name, of: maildir)
+            let copy = try maildir.tmp.createFile(temporary, mode: 0o600)
             file = copy
             try copy.write(Array(traceFields.utf8))
             var converter = LineEndingConverter()
@@ -30,25 +33,14 @@ public enum MaildirWriter {
             try copy.sync()
             try copy.close()
             file = nil
-            let placed = try maildir.tmp.link(name, into: maildir.new, as: name)
-            try maildir.tmp.remove(name)
+            let placed = try maildir.tmp.link(temporary, into: maildir.new, as: name)
+            try maildir.tmp.remove(temporary)
             try maildir.new.sync()
             return placed ? Reply(250, "2.0.0", "delivered to maildir") : Reply(250, "2.0.0", "already delivered")
         } catch {
             file?.abandon()
-            try? maildir.tmp.remove(name)
+            try? maildir.tmp.remove(temporary)
             return temporaryFailure(error)
-        }
-    }
-
-    /// Creates `tmp/name`; a file of that name is left by an attempt that did not finish
-    /// (the name is the queued message's), so it is removed and the file made again.
-    private static func createInTmp(_ name: String, of maildir: Maildir) throws(FileError) -> WritableFile {
-        do {
-            return try maildir.tmp.createFile(name, mode: 0o600)
-        } catch where error.errno == EEXIST {
-            try maildir.tmp.remove(name)
-            return try maildir.tmp.createFile(name, mode: 0o600)
         }
     }
 
