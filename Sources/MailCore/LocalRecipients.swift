@@ -57,7 +57,7 @@ public struct LocalRecipients: Sendable {
     /// True when `address` (in a local domain) names a recipient here: what RCPT checks.
     public func exists(_ address: String) -> Bool {
         guard let name = MailboxName.directory(forLocalPart: MailAddress.localPart(of: address)) else { return false }
-        return name == "postmaster" || aliases.targets(of: name) != nil || hasMailbox(name)
+        return (aliases.targets(of: name) ?? defaultTargets(of: name)) != nil || hasMailbox(name)
     }
 
     /// True when `name` has a Maildir of its own (an alias naming itself delivers there).
