@@ -160,16 +160,12 @@ public actor QueueManager {
 
     /// Adds a committed message after an attempt made before it was queued (tern-mtad's
     /// direct local delivery), with one reply per recipient, in order: delivered recipients
-    /// stay delivered, failures are reported, temporary ones retried with backoff. The state
-    /// is saved before this returns, so QUEUED may follow.
+    /// stay delivered, failures are reported, temporary ones retried with backoff. As after
+    /// any attempt (`finish`), the state is saved before this returns, so QUEUED may follow.
     public func add(_ message: StoredMessage, attempted replies: [Reply]) async {
         let id = message.header.queueID
-        var entry = QueueEntry(message: message, state: nil, recovered: true)
-        let recipients = Array(entry.state.recipients.indices)
-        entry.record(replies, for: recipients, now: now(), schedule: settings.retry)
-        entries[id] = entry
-        logOutcomes(entry.header, outcomes(of: entry, recipients: recipients, replies: replies))
-        await persist(id)
+        entries[id] = QueueEntry(message: message, state: nil, recovered: true)
+        await finish(id, recipients: Array(message.header.envelope.recipients.indices), replies: replies)
         dispatch()
     }
 
