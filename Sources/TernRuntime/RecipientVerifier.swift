@@ -5,26 +5,20 @@
 // not cost a lookup per message; refusals are never remembered.
 import MailCore
 import MailWire
-import NIOConcurrencyHelpers
 
 /// Asks tern-deliverd whether a local address is a recipient. Thread-safe.
-public final class RecipientVerifier: Sendable {
+public struct RecipientVerifier: Sendable {
     let deliverd: MailWirePool
-    /// Addresses found, with when they were found.
-    private let found = NIOLockedValueBox([String: ContinuousClock.Instant]())
-    /// How long a found address is taken as found without asking again: an account removed
-    /// meanwhile gets its mail bounced by tern-deliverd instead of refused at RCPT.
-    static let remembered = Duration.seconds(60)
-    /// Most addresses remembered; beyond it the memory starts again.
-    static let capacity = 10_000
+    /// Addresses found, each taken as found for 60 s without asking again: an account
+    /// removed meanwhile gets its mail bounced by tern-deliverd instead of refused at RCPT.
+    private let found = RecentAnswers<Void>(lifetime: .seconds(60))
 
     /// - Parameter deliverd: connections to tern-deliverd's socket, `/run/tern/deliver.sock`.
     public init(deliverd: MailWirePool) { self.deliverd = deliverd }
 
     /// - Returns: nil when `address` is a recipient here, else the refusal to give at RCPT.
     public func refusal(for address: String) async -> Reply? {
-        let now = ContinuousClock.now
-        if let since = found.withLockedValue({ $0[address] }), now - since < Self.remembered { return nil }
+        if found.answer(for: address) != nil { return nil }
         do {
             // A check has no effect, so the pool may ask again on a new connection.
             let refusal: Reply? = try await deliverd.withConnection { peer in
@@ -35,12 +29,7 @@ public final class RecipientVerifier: Sendable {
                 case let other: throw MailWireError.unexpected(other.type)
                 }
             }
-            if refusal == nil {
-                found.withLockedValue {
-                    if $0.count >= Self.capacity { $0.removeAll() }
-                    $0[address] = now
-                }
-            }
+            if refusal == nil { found.keep((), for: address) }
             return refusal
         } catch {
             return .recipientLookupFailed(address)

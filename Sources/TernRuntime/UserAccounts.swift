@@ -2,7 +2,6 @@
 // accounts local mail is delivered to. An account looked up by name is remembered for a
 // few seconds, as nscd does, so a busy mailbox does not read the database per message.
 import Glibc
-import NIOConcurrencyHelpers
 
 public enum UserAccounts {
     /// A system account.
@@ -26,22 +25,15 @@ public enum UserAccounts {
     /// added, changed or removed is seen at most that much later.
     public static func account(named name: String) -> Account? {
         guard !name.isEmpty, !name.utf8.contains(0) else { return nil }
-        let now = ContinuousClock.now
-        if let (account, since) = memo.withLockedValue({ $0[name] }), now - since < remembered { return account }
+        if let remembered = byName.answer(for: name) { return remembered }
         let (answered, account) = answer { getpwnam_r(name, $0, $1, $2, $3) }
         // Only a definite answer is reused: a failed lookup (a directory service down) is asked again.
-        if answered {
-            memo.withLockedValue {
-                if $0.count >= 10_000 { $0.removeAll() }
-                $0[name] = (account, now)
-            }
-        }
+        if answered { byName.keep(account, for: name) }
         return account
     }
 
-    /// How long an answer of `account(named:)` is reused.
-    static let remembered = Duration.seconds(5)
-    private static let memo = NIOLockedValueBox([String: (Account?, ContinuousClock.Instant)]())
+    /// Answers of `account(named:)`, found or not, each reused for 5 s.
+    private static let byName = RecentAnswers<Account?>(lifetime: .seconds(5))
 
     private typealias Call = (UnsafeMutablePointer<passwd>, UnsafeMutablePointer<CChar>, Int,
                               UnsafeMutablePointer<UnsafeMutablePointer<passwd>?>) -> CInt
