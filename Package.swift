@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Systemd", dependencies: ["CSystemd", logging]),
-        .target(name: "PosixFile"),
+        .target(name: "PosixFile", dependencies: [nio]),
         .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
         // Mail knowledge, no I/O beyond files.
         .target(name: "MailCore"),

@@ -19,16 +19,8 @@ public struct FileSource: MessageSource {
     public init(_ file: ReadableFile) { self.file = file }
 
     public mutating func next() throws -> ByteBuffer? {
-        var buffer = ByteBuffer()
-        var failure: FileError?
-        let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 65_536) { raw in
-            do { return try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw.prefix(65_536)), at: offset) } catch {
-                failure = error as? FileError
-                return 0
-            }
-        }
-        if let failure { throw failure }
-        offset += UInt64(count)
-        return count == 0 ? nil : buffer
+        let piece = try file.read(at: offset, upTo: 65_536)
+        offset += UInt64(piece.readableBytes)
+        return piece.readableBytes == 0 ? nil : piece
     }
 }

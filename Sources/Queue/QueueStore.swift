@@ -104,17 +104,7 @@ public struct QueueStore: Sendable {
         let path = path(of: message.header.queueID)
         let file = try ReadableFile(opening: path)
         let want = Int(min(UInt64(length), message.contentLength - min(from, message.contentLength)))
-        var buffer = ByteBuffer()
-        var failure: FileError?
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-            do {
-                return try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw.prefix(want)), at: UInt64(message.contentOffset) + from)
-            } catch {
-                failure = error as? FileError
-                return 0
-            }
-        }
-        if let failure { throw failure }
+        let buffer = try file.read(at: UInt64(message.contentOffset) + from, upTo: want)
         guard buffer.readableBytes == want else { throw FileError("pread", path, errno: EIO) }
         return buffer
     }
