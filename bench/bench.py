@@ -488,20 +488,28 @@ def main() -> int:
     systems = [s for s in ("tern", "postfix") if args.only in (None, s)]
     results: dict[str, dict[str, list]] = {s: {} for s in systems}
 
-    # Every run's folder is removed only after the last run. Removing thousands of files
-    # between runs would slow the next run's file creations: ext4 without a journal skips
-    # inodes freed in the last 60 s (360 s while their inode table block is dirty) when it
-    # allocates one (fs/ext4/ialloc.c, recently_deleted), and scans past each of them on
-    # every create. Measured here: about 600 µs per create in /var after such removals,
-    # 20 µs in a quiet block group.
-    folders: list[Path] = []
+    # ext4 without a journal, as on the development machine, skips inodes freed in the last
+    # 60 s (360 s while their inode table block is dirty) when it allocates one
+    # (fs/ext4/ialloc.c, recently_deleted), and scans past each of them on every create:
+    # about 600 µs per create was measured after thousands of removals, 20 µs in a quiet
+    # block group. So one system's removals must not bill the other's creates:
+    # - every run gets its own block group: the runs' parent folder carries the ext4
+    #   "top of a directory hierarchy" flag (chattr +T), so Orlov allocation spreads the
+    #   run folders over the groups instead of stacking them all into one;
+    # - every run's folder is removed only after the last run.
+    # Each system still pays for what it removes itself during its own run (Postfix, a queue
+    # file per message).
+    parent = Path(tempfile.mkdtemp(prefix="tern-bench-", dir="/var/tmp"))
+    parent.chmod(0o755)
+    spread = subprocess.run(["chattr", "+T", str(parent)], capture_output=True, text=True)
+    if spread.returncode != 0:
+        print(f"chattr +T {parent}: {spread.stderr.strip()}; run folders may share a block group", file=sys.stderr)
     try:
         for rep in range(reps):
             order = systems if rep % 2 == 0 else list(reversed(systems))
             for scenario in scenarios:
                 for name in order:
-                    work = Path(tempfile.mkdtemp(prefix=f"tern-bench-{name}-", dir="/var/tmp"))
-                    folders.append(work)
+                    work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=parent))
                     work.chmod(0o755)
                     sink = Sink(work)
                     system = None
@@ -525,7 +533,7 @@ def main() -> int:
                     print(f"rep {rep + 1}/{reps} {scenario:10} {name:7} {brief or res.get('rss_kb_with_connections')}", file=sys.stderr)
     finally:
         if not os.environ.get("TERN_BENCH_KEEP"):
-            for work in folders: shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(parent, ignore_errors=True)
     summary = summarize(results, systems)
     print_table(summary, systems, messages, reps)
     out = args.out or REPO / "bench" / "results" / f"{time.strftime('%Y%m%d-%H%M%S')}-{socket.gethostname()}.json"
