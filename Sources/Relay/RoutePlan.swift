@@ -45,6 +45,6 @@ public enum RoutePlan {
 
     /// Counts `Received:` fields in a header section (RFC 5321 §6.3: too many means a loop).
     public static func receivedCount(inHeader bytes: some Collection<UInt8>) -> Int {
-        HeaderSection.fields(bytes).filter { $0.name.lowercased() == "received" }.count
+        HeaderSection.values(of: "Received", in: bytes).count
     }
 }

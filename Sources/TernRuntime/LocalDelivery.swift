@@ -88,8 +88,7 @@ struct LocalDelivery: Sendable {
     private static func deliveredTo(in spool: MessageSpool) throws -> Set<String> {
         let head = try spool.read(at: 0, count: 262_144)
         var found: Set<String> = []
-        for field in HeaderSection.fields(head.readableBytesView) where field.name.lowercased() == "delivered-to" {
-            var value = field.value
+        for var value in HeaderSection.values(of: "Delivered-To", in: head.readableBytesView) {
             if value.hasPrefix("<") && value.hasSuffix(">") { value = String(value.dropFirst().dropLast()) }
             found.insert(value.lowercased())
         }

@@ -17,6 +17,15 @@ import Testing
         #expect(fields.count == 2)
     }
 
+    @Test func headerSectionValuesOfOneFieldIgnoreCaseAndOtherFields() {
+        let head = "Delivered-To: a@x\r\nno colon here\r\nX-Other: y\r\n\tfolded other  \r\ndelivered-TO:\t<B@x>\r\n"
+            + "\r\nReceived: z\r\nDelivered-To: body@x\r\n"
+        #expect(HeaderSection.values(of: "Delivered-To", in: Array(head.utf8)) == ["a@x", "<B@x>"])
+        #expect(HeaderSection.values(of: "x-other", in: Array(head.utf8)) == ["y folded other"])
+        #expect(HeaderSection.values(of: "Received", in: Array(head.utf8)) == [])
+        #expect(HeaderSection.values(of: "Received", in: Array("Received: a\nReceived: b\n".utf8)).count == 2)
+    }
+
     @Test func deliveryTraceFieldsNeutraliseControlCharacters() {
         #expect(TraceHeaders.delivery(reversePath: "", recipient: "bob@localhost") == "Return-Path: <>\nDelivered-To: bob@localhost\n")
         #expect(TraceHeaders.delivery(reversePath: "a\r\nX: y", recipient: "b") == "Return-Path: <a??X: y>\nDelivered-To: b\n")
