@@ -30,8 +30,10 @@ public struct ConnectionServer<Connection: Sendable>: Service, ActivityReporting
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
+                // Each accept loop runs on its listener's event loop: a connection accepted
+                // there starts its task without a trip through Swift's global executor.
                 for listener in listeners {
-                    group.addTask { try await serve(listener) }
+                    group.addTask(executorPreference: EventLoopExecutor(listener.channel.eventLoop)) { try await serve(listener) }
                 }
             }
         } onGracefulShutdown: {

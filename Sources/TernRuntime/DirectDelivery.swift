@@ -13,6 +13,7 @@
 import MailCore
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import Queue
 
 /// Delivers local mail during its ENQUEUE.
@@ -60,7 +61,15 @@ public struct DirectDelivery: Sendable {
         return await withTaskGroup(of: [Reply]?.self) { group in
             group.addTask { await agent.deliver(request, content: content) }
             group.addTask {
-                try? await Task.sleep(for: timeLimit)
+                // A timer on the event loop, cancelled with the task: Task.sleep would leave
+                // a Dispatch timer behind each delivered message until it fired, 30 s later.
+                let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
+                let timer = loop.scheduleTask(in: TimeAmount(timeLimit)) {}
+                await withTaskCancellationHandler {
+                    _ = try? await timer.futureResult.get()
+                } onCancel: {
+                    timer.cancel()
+                }
                 return nil
             }
             let first = await group.next() ?? nil
