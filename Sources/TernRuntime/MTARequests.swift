@@ -68,7 +68,7 @@ public struct MTARequests: Sendable {
 
     private func enqueue(_ envelope: Envelope, requestID: UInt32, peer: MailWirePeer) async throws {
         let now = wallClockMicroseconds()
-        let id = await manager.nextQueueID(microseconds: now)
+        let id = manager.nextQueueID(microseconds: now)
         var logger = logger
         logger[metadataKey: "queue.id"] = "\(id)"
         // The space check (`452 4.3.1` when the declared size would leave less than

@@ -3,6 +3,7 @@
 // cleanly, so a busy mailbox costs no process start per message. A helper that failed
 // (a broken conversation, a timeout) is killed, never reused. Idle helpers are closed
 // after `idleTime`, and at most `idleLimit` wait per mailbox.
+import NIOConcurrencyHelpers
 import NIOPosix
 import PosixFile
 
@@ -42,7 +43,7 @@ final class MailboxHelperPool: Sendable {
                                  _ body: (MailboxHelper) async throws -> T) async throws -> T {
         let key = MailboxHelper.Key(location: location, create: create)
         let helper: MailboxHelper
-        if let waiting = await idle.take(key) {
+        if let waiting = idle.take(key) {
             helper = waiting
         } else {
             let (executable, hostname, timeLimit, threads) = (executable, hostname, timeLimit, threads)
@@ -58,7 +59,7 @@ final class MailboxHelperPool: Sendable {
             throw error
         }
         if reuse(result) {
-            await idle.give(helper)
+            idle.give(helper)
         } else {
             _ = try? await threads.runIfActive { helper.stop(kill: true) }
         }
@@ -66,13 +67,19 @@ final class MailboxHelperPool: Sendable {
     }
 }
 
-/// The idle helpers, by mailbox; closes those idle too long.
-private actor IdleHelpers {
-    private var waiting: [MailboxHelper.Key: [MailboxHelper]] = [:]
+/// The idle helpers, by mailbox; closes those idle too long. Behind a lock, not an actor:
+/// every delivery takes and gives back a helper, and a trip to an actor's executor and back
+/// costs two thread wake-ups each time.
+private final class IdleHelpers: Sendable {
+    private struct State {
+        var waiting: [MailboxHelper.Key: [MailboxHelper]] = [:]
+        var sweeping = false
+    }
+
+    private let state = NIOLockedValueBox(State())
     private let idleTime: Duration
     private let limit: Int
     private let threads: NIOThreadPool
-    private var sweeper: Task<Void, Never>?
 
     init(idleTime: Duration, limit: Int, threads: NIOThreadPool) {
         self.idleTime = idleTime
@@ -82,17 +89,22 @@ private actor IdleHelpers {
 
     /// The most recently used idle helper of `key`.
     func take(_ key: MailboxHelper.Key) -> MailboxHelper? {
-        waiting[key]?.popLast()
+        state.withLockedValue { $0.waiting[key]?.popLast() }
     }
 
     func give(_ helper: MailboxHelper) {
         helper.idleSince = .now
-        var list = waiting[helper.key, default: []]
-        list.append(helper)
-        if list.count > limit { stop([list.removeFirst()]) }
-        waiting[helper.key] = list
-        if sweeper == nil {
-            sweeper = Task { [idleTime] in
+        let (surplus, startSweeper) = state.withLockedValue { state -> (MailboxHelper?, Bool) in
+            var list = state.waiting[helper.key, default: []]
+            list.append(helper)
+            let surplus = list.count > limit ? list.removeFirst() : nil
+            state.waiting[helper.key] = list
+            defer { state.sweeping = true }
+            return (surplus, !state.sweeping)
+        }
+        if let surplus { stop([surplus]) }
+        if startSweeper {
+            Task { [idleTime] in
                 while self.sweep() {
                     try? await Task.sleep(for: idleTime / 2)
                 }
@@ -103,13 +115,18 @@ private actor IdleHelpers {
     /// Closes helpers idle for `idleTime`; false (and the sweeper ends) when none is left.
     private func sweep() -> Bool {
         let deadline = ContinuousClock.now - idleTime
-        for (key, list) in waiting {
-            let (old, fresh) = (list.filter { $0.idleSince <= deadline }, list.filter { $0.idleSince > deadline })
-            stop(old)
-            waiting[key] = fresh.isEmpty ? nil : fresh
+        let (old, left) = state.withLockedValue { state -> ([MailboxHelper], Bool) in
+            var old: [MailboxHelper] = []
+            for (key, list) in state.waiting {
+                old += list.filter { $0.idleSince <= deadline }
+                let fresh = list.filter { $0.idleSince > deadline }
+                state.waiting[key] = fresh.isEmpty ? nil : fresh
+            }
+            if state.waiting.isEmpty { state.sweeping = false }
+            return (old, !state.waiting.isEmpty)
         }
-        if waiting.isEmpty { sweeper = nil }
-        return !waiting.isEmpty
+        stop(old)
+        return left
     }
 
     private func stop(_ helpers: [MailboxHelper]) {

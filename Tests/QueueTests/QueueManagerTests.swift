@@ -24,7 +24,7 @@ import Testing
 
     func enqueue(_ manager: QueueManager, _ store: QueueStore, from sender: String = "alice@localhost",
                  to recipients: [String] = ["bob@localhost"], notify: DSNNotify = []) async throws -> QueueID {
-        let id = await manager.nextQueueID(microseconds: UInt64(clock.now) * 1_000_000)
+        let id = manager.nextQueueID(microseconds: UInt64(clock.now) * 1_000_000)
         var envelope = Envelope(reversePath: sender, recipients: [])
         for recipient in recipients { envelope.append(recipient: recipient, dsn: RecipientDSN(notify: notify)) }
         let header = QueueFile.Header(queueID: id, arrival: clock.now, envelope: envelope)
