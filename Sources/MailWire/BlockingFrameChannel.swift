@@ -48,18 +48,33 @@ public final class BlockingFrameChannel {
         }
     }
 
+    /// True when more input is already here: bytes read but not yet returned, or the socket
+    /// readable at once (poll(2) with no wait; the end of the stream counts as input).
+    public var hasInputWaiting: Bool {
+        if input.readableBytes > 0 { return true }
+        var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&waiting, 1, 0) > 0
+    }
+
     /// Sends one message.
     /// - Throws: `MailWireError` when it cannot be encoded, `ChannelFailure` for a failed write.
     public func send(_ message: Message, requestID: UInt32) throws {
         try send([message], requestID: requestID)
     }
 
-    /// Sends messages in one write (the peer is woken once for all of them).
+    /// Sends messages of one request in one write (the peer is woken once for all of them).
     /// - Throws: `MailWireError` when one cannot be encoded (nothing is sent then),
     ///   `ChannelFailure` for a failed write.
     public func send(_ messages: [Message], requestID: UInt32) throws {
+        try send(messages.map { ($0, requestID) })
+    }
+
+    /// Sends messages of several requests, each with its request id, in one write.
+    /// - Throws: `MailWireError` when one cannot be encoded (nothing is sent then),
+    ///   `ChannelFailure` for a failed write.
+    public func send(_ messages: [(message: Message, requestID: UInt32)]) throws {
         var out = ByteBuffer()
-        for message in messages { try FrameEncoder().encode(data: message.frame(requestID: requestID), out: &out) }
+        for (message, requestID) in messages { try FrameEncoder().encode(data: message.frame(requestID: requestID), out: &out) }
         try out.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {

@@ -26,6 +26,10 @@ public struct Maildir {
         cur = try directory.subdirectory("cur", creatingWith: mode)
     }
 
+    /// Makes the names linked into `new/` so far durable (fsync of the directory).
+    /// - Throws: `FileError`.
+    public func syncNew() throws(FileError) { try new.sync() }
+
     /// Removes regular files in `tmp/` last modified before `now - temporaryLifetime`.
     /// - Parameter now: Unix seconds.
     /// - Returns: how many were removed.

@@ -26,7 +26,7 @@ public struct DeliveryRequests: Sendable {
         directory = RecipientDirectory(aliasesFile: context.paths.aliasesFile, configuration: configuration, logger: logger)
         helpers = MailboxHelperPool(executable: helper ?? MailboxHelper.besideThisProgram(), hostname: configuration.hostname)
         delivery = LocalDelivery(directory: directory, configuration: configuration, mailRoot: context.paths.mailRoot,
-                                 helpers: helpers, forwarder: MessageForwarder(queueSocket: context.paths.queueSocket),
+                                 mailboxes: MailboxDeliveries(helpers: helpers, logger: logger), forwarder: MessageForwarder(queueSocket: context.paths.queueSocket),
                                  logger: logger)
         self.logger = logger
     }

@@ -1,17 +1,16 @@
 // One DELIVER after its content is spooled: the plan (DeliveryPlan) is carried out, each
 // mailbox copy written by tern-local as the mailbox's owner (the content streamed to it as
-// CHUNK frames), the remote addresses of aliases queued again through tern-mtad.
-import Glibc
+// CHUNK frames, batched with other deliveries into the same mailbox: MailboxDeliveries), the
+// remote addresses of aliases queued again through tern-mtad.
 import Logging
 import MailCore
-import MailWire
 
 /// Local delivery of spooled messages.
 struct LocalDelivery: Sendable {
     let directory: RecipientDirectory
     let configuration: Configuration
     let mailRoot: String
-    let helpers: MailboxHelperPool
+    let mailboxes: MailboxDeliveries
     let forwarder: MessageForwarder
     let logger: Logger
     let executor = BlockingExecutor()
@@ -54,34 +53,7 @@ struct LocalDelivery: Sendable {
                          to location: MailboxLocation) async -> Reply {
         let single = DeliveryRequest(queueID: request.queueID, reversePath: request.reversePath, arrival: request.arrival,
                                      mayBeRedelivery: copy.lookForEarlierCopy, recipients: [copy.deliveredTo])
-        do {
-            // A helper that could not deliver (its mailbox broken, not owned) is not kept.
-            return try await helpers.withHelper(location, create: true, reuse: { $0.replyClass == 2 }) { helper in
-                let id = helper.nextRequestID()
-                return try await helper.run { channel in
-                    // Frames leave in writes of up to four chunks: a small message is one write.
-                    var frames: [Message] = [.deliver(single)]
-                    var offset: UInt64 = 0
-                    while case let piece = try spool.read(at: offset, count: Frame.maximumChunk), piece.readableBytes > 0 {
-                        if frames.count >= 4 {
-                            try channel.send(frames, requestID: id)
-                            frames = []
-                        }
-                        frames.append(.chunk(piece))
-                        offset += UInt64(piece.readableBytes)
-                    }
-                    try channel.send(frames + [.end(offset)], requestID: id)
-                    switch try channel.receive()?.0 {
-                    case .delivered(let replies)? where replies.count == 1: return replies[0]
-                    case let other?: throw MailWireError.unexpected(other.type)
-                    case nil: throw MailWireClosed()
-                    }
-                }
-            }
-        } catch {
-            logger.error("the delivery helper failed", metadata: ["queue.id": "\(request.queueID)", "mailbox": "\(copy.name)", "error": "\(error)"])
-            return Reply(451, "4.3.0", "local delivery helper failed: \(error)")
-        }
+        return await mailboxes.deliver(single, spool: spool, to: location)
     }
 
     /// The Delivered-To fields of the message's header section, lower case, without `<>`.

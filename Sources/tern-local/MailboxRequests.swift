@@ -2,6 +2,9 @@
 // DELIVER, CHUNK*, END → DELIVERED with one result; MAILBOX_LIST → MAILBOX_LISTING;
 // MAILBOX_READ → CHUNKs and OK, marking the message seen. Failures are answers (451 4.3.0,
 // 452 4.2.2 when the mailbox is full), so tern-deliverd always learns what happened.
+// Deliveries sent back to back form a batch (group commit): while another request is
+// already waiting, a delivery's answer waits too; when none is, one fsync of `new/` makes
+// every copy of the batch durable and the answers leave together, in request order.
 import Glibc
 import MailCore
 import MailWire
@@ -17,6 +20,10 @@ final class MailboxRequests {
     private let unusable: (any Error)?
     /// Whether `tmp/` was swept for leftovers in this run (once is enough).
     private var swept = false
+    /// The answers of the batch's deliveries, waiting for the fsync of `new/`.
+    private var deferred: [(message: Message, requestID: UInt32)] = []
+    /// The Maildir the batch delivered into, opened by its first delivery.
+    private var batchMaildir: Maildir?
 
     /// Prepares the mailbox and drops privileges (`MailboxOpening.prepare`).
     init(arguments: HelperArguments, channel: BlockingFrameChannel) {
@@ -38,24 +45,50 @@ final class MailboxRequests {
             var content = ChannelContent(channel: channel)
             let reply = deliver(delivery, content: &content)
             try content.finish()
-            try channel.send(.delivered([reply]), requestID: requestID)
+            deferred.append((.delivered([reply]), requestID))
+            if !channel.hasInputWaiting { try finishBatch() }
         case .mailboxList:
+            try finishBatch()
             try channel.send(list(), requestID: requestID)
         case .mailboxRead(_, let number):
+            try finishBatch()
             try read(number: Int(number), requestID: requestID)
         default:
             throw MailWireError.unexpected(request.type)
         }
     }
 
+    /// Ends the batch: one fsync of `new/` for all its copies, then its answers in one write.
+    /// A failed fsync turns every 250 of the batch into the failure: none of them is durable.
+    /// - Throws: when the answers cannot be sent.
+    func finishBatch() throws {
+        guard !deferred.isEmpty else { return }
+        var answers = deferred
+        deferred = []
+        if let maildir = batchMaildir {
+            batchMaildir = nil
+            do {
+                try maildir.syncNew()
+            } catch {
+                let failure = Message.delivered([MaildirWriter.temporaryFailure(error)])
+                answers = answers.map { answer in
+                    guard case .delivered(let replies) = answer.message, replies.allSatisfy({ $0.replyClass == 2 }) else { return answer }
+                    return (failure, answer.requestID)
+                }
+            }
+        }
+        try channel.send(answers)
+    }
+
     private func deliver(_ request: DeliveryRequest, content: inout ChannelContent) -> Reply {
         do {
-            guard let maildir = try openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
+            guard let maildir = try batchMaildir ?? openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
+            batchMaildir = maildir
             let reply = MaildirWriter.deliver(
                 &content, into: maildir,
                 name: MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname),
                 traceFields: TraceHeaders.delivery(reversePath: request.reversePath, recipient: request.recipients[0]),
-                lookForEarlierCopy: request.mayBeRedelivery)
+                lookForEarlierCopy: request.mayBeRedelivery, syncingNew: false)
             if !swept {
                 maildir.sweepTemporaryFiles(now: Int64(time(nil)))
                 swept = true

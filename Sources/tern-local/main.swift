@@ -1,11 +1,12 @@
 // tern-local: delivers messages into one Maildir, and serves reads of it, as the
 // mailbox's owner (the qmail-local / OpenSMTPD mail.maildir model). tern-deliverd keeps
-// one running per busy mailbox and sends it requests one at a time on fd 3 until it closes
-// the socket. Started as root it gives the mailbox to the user, becomes the user and only
-// then touches the Maildir; started as anyone else it works as that user. It is
-// single-threaded, so dropping privileges with setuid(2) is sound. Exit status (sysexits):
-// 0 the socket was closed between requests, 64 bad command line, 75 a request could not be
-// read whole or its answer could not be sent, 76 a request it does not serve.
+// one running per busy mailbox and sends it requests on fd 3 (deliveries may come back to
+// back, as a batch) until it closes the socket. Started as root it gives the mailbox to the
+// user, becomes the user and only then touches the Maildir; started as anyone else it works
+// as that user. It is single-threaded, so dropping privileges with setuid(2) is sound. Exit
+// status (sysexits): 0 the socket was closed between requests, 64 bad command line, 75 a
+// request could not be read whole or its answer could not be sent, 76 a request it does not
+// serve.
 import Glibc
 import MailWire
 
@@ -21,6 +22,8 @@ do {
     while let (request, requestID) = try channel.receive() {
         try requests.answer(request, requestID: requestID)
     }
+    // The end of the stream is input too: a batch may still wait for its fsync and answers.
+    try requests.finishBatch()
     exit(0)
 } catch is MailWireError {
     exit(76)

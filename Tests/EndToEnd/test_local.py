@@ -464,3 +464,48 @@ def test_one_running_helper_serves_a_mailbox_message_after_message(local, accoun
     # Sequential deliveries: no helper was started for them.
     assert {pid for pid, uid in helpers_of(local) if uid == accounts[BOB].pw_uid} <= running
     assert all(uid != 0 for _, uid in helpers_of(local))
+
+
+def test_deliveries_sent_back_to_back_share_one_fsync_of_new(tmp_path):
+    """protocols/tern-local.md §Batches: three DELIVERs in one write are answered in order,
+    every copy is in new/ (read back with Python's mailbox.Maildir), and strace sees three
+    file fsyncs but one fsync of new/ for the batch."""
+    import mailwire
+    from mailwire import Frame, Type
+
+    spool = tmp_path / "mail"
+    spool.mkdir()
+    ours, theirs = socket.socketpair()
+    fd = theirs.fileno()
+
+    def on_fd_3():
+        os.dup2(fd, 3)  # inheritable; Python's own descriptors are not, so only 0-3 reach it
+
+    trace = tmp_path / "strace"
+    helper = subprocess.Popen(
+        ["strace", "-y", "-e", "trace=fsync", "-o", str(trace), str(BIN_DIR / "tern-local"),
+         "--spool", str(spool), "--name", "bob", "--hostname", "test.localhost", "--create"],
+        close_fds=False, preexec_fn=on_fd_3)
+    theirs.close()
+    batch = bytearray()
+    for number in (1, 2, 3):
+        content = f"Subject: batch {number}\r\n\r\nbody {number}\r\n".encode()
+        queue_id = f"0lDGMhr3h0tPH{number}".encode()
+        batch += mailwire.encode_frame(Frame(Type.DELIVER, number, {
+            "queue_id": queue_id, "reverse_path": b"alice@example.test", "arrival": 1_795_971_919 + number,
+            "flags": 0, "recipients": [b"bob@localhost"]}))
+        batch += mailwire.encode_frame(Frame(Type.CHUNK, number, {"data": content}))
+        batch += mailwire.encode_frame(Frame(Type.END, number, {"total": len(content)}))
+    ours.sendall(bytes(batch))
+    stream = ours.makefile("rb")
+    answers = [mailwire.read_frame(stream.read) for _ in range(3)]
+    stream.close()
+    ours.close()  # end of the stream: tern-local exits 0
+    assert helper.wait(timeout=30) == 0
+    assert [(a.type, a.request_id, a.fields["results"][0]["code"]) for a in answers] == \
+        [(Type.DELIVERED, n, 250) for n in (1, 2, 3)], answers
+    subjects = sorted(m["Subject"] for m in mailbox.Maildir(spool / "bob", create=False))
+    assert subjects == ["batch 1", "batch 2", "batch 3"]
+    fsyncs = [line for line in trace.read_text().splitlines() if line.startswith("fsync(")]
+    assert len([line for line in fsyncs if "/bob/new>" in line]) == 1, fsyncs
+    assert len([line for line in fsyncs if "/bob/tmp/" in line]) == 3, fsyncs

@@ -26,7 +26,7 @@ import Testing
         var source = FileSource(try content(text))
         return try MaildirWriter.deliver(&source, into: maildir(), name: name,
                                   traceFields: TraceHeaders.delivery(reversePath: "a@example.org", recipient: "Bob@localhost"),
-                                  lookForEarlierCopy: again)
+                                  lookForEarlierCopy: again, syncingNew: true)
     }
 
     @Test func writesNewWithTraceFieldsAndLineFeeds() throws {

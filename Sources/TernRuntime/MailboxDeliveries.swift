@@ -1,0 +1,143 @@
+// tern-deliverd's deliveries into mailboxes, batched per mailbox (protocols/tern-local.md
+// §Batches): at most `conversations` helper conversations run at once for one mailbox. A
+// delivery that finds them all busy waits; the next conversation sends every delivery then
+// waiting back to back, and tern-local makes their copies durable with one fsync of `new/`
+// (group commit), answering each. The delivery whose conversation ends hands it to the
+// first one still waiting, whose own task drives the next batch: no task is started here.
+import Logging
+import MailCore
+import MailWire
+import NIOConcurrencyHelpers
+
+/// Local deliveries, one Maildir copy each, grouped into batches per mailbox.
+final class MailboxDeliveries: Sendable {
+    private struct Delivery: @unchecked Sendable {
+        let request: DeliveryRequest
+        /// Read only by the conversation that sends it, while its owner waits.
+        let spool: MessageSpool
+    }
+
+    /// What a waiting delivery is told: its reply, or to drive the next conversation.
+    private enum Turn {
+        case answered(Reply)
+        case drive
+    }
+
+    private struct Waiting {
+        let delivery: Delivery
+        let turn: CheckedContinuation<Turn, Never>
+    }
+
+    private struct Mailbox {
+        var waiting: [Waiting] = []
+        var conversations = 0
+    }
+
+    private let helpers: MailboxHelperPool
+    private let conversations: Int
+    private let batchLimit: Int
+    private let logger: Logger
+    private let mailboxes = NIOLockedValueBox([MailboxHelper.Key: Mailbox]())
+
+    /// - Parameters:
+    ///   - conversations: helper conversations at once per mailbox (the disk does no more
+    ///     fsyncs with more writers; fewer conversations make larger batches).
+    ///   - batchLimit: most deliveries in one conversation.
+    init(helpers: MailboxHelperPool, conversations: Int = 2, batchLimit: Int = 16, logger: Logger) {
+        self.helpers = helpers
+        self.conversations = conversations
+        self.batchLimit = batchLimit
+        self.logger = logger
+    }
+
+    /// Delivers one copy of `spool` into the Maildir at `location` (`request` has exactly
+    /// one recipient: the copy's Delivered-To address).
+    /// - Returns: tern-local's reply; 451 4.3.0 when the helper failed.
+    func deliver(_ request: DeliveryRequest, spool: MessageSpool, to location: MailboxLocation) async -> Reply {
+        let key = MailboxHelper.Key(location: location, create: true)
+        let delivery = Delivery(request: request, spool: spool)
+        let turn = await withCheckedContinuation { (turn: CheckedContinuation<Turn, Never>) in
+            let drive = mailboxes.withLockedValue { mailboxes in
+                var mailbox = mailboxes[key, default: Mailbox()]
+                defer { mailboxes[key] = mailbox }
+                guard mailbox.conversations < conversations else {
+                    mailbox.waiting.append(Waiting(delivery: delivery, turn: turn))
+                    return false
+                }
+                mailbox.conversations += 1
+                return true
+            }
+            if drive { turn.resume(returning: .drive) }
+        }
+        switch turn {
+        case .answered(let reply): return reply
+        case .drive: return await drive(delivery, to: location, key: key)
+        }
+    }
+
+    /// One conversation: `own` and up to `batchLimit - 1` deliveries waiting now; then the
+    /// conversation goes to the next waiting delivery, or ends.
+    private func drive(_ own: Delivery, to location: MailboxLocation, key: MailboxHelper.Key) async -> Reply {
+        let others = mailboxes.withLockedValue { mailboxes -> [Waiting] in
+            let taken = Array(mailboxes[key]?.waiting.prefix(batchLimit - 1) ?? [])
+            mailboxes[key]?.waiting.removeFirst(taken.count)
+            return taken
+        }
+        let replies = await converse([own] + others.map(\.delivery), to: location)
+        for (waiting, reply) in zip(others, replies.dropFirst()) { waiting.turn.resume(returning: .answered(reply)) }
+        let next = mailboxes.withLockedValue { mailboxes -> Waiting? in
+            guard var mailbox = mailboxes[key] else { return nil }
+            defer { mailboxes[key] = mailbox.conversations == 0 ? nil : mailbox }
+            guard mailbox.waiting.isEmpty else { return mailbox.waiting.removeFirst() }
+            mailbox.conversations -= 1
+            return nil
+        }
+        next?.turn.resume(returning: .drive)
+        return replies[0]
+    }
+
+    /// Sends `batch` to one helper back to back (small messages in one write) and reads
+    /// one DELIVERED per delivery, in order.
+    /// - Returns: one reply per delivery; 451 4.3.0 for all when the conversation failed.
+    private func converse(_ batch: [Delivery], to location: MailboxLocation) async -> [Reply] {
+        do {
+            // A helper that could not deliver (its mailbox broken, not owned) is not kept.
+            return try await helpers.withHelper(location, create: true, reuse: { $0.allSatisfy { $0.replyClass == 2 } }) { helper in
+                let ids = batch.map { _ in helper.nextRequestID() }
+                return try await helper.run { channel in
+                    // Frames leave in writes of up to four chunks: a batch of small messages
+                    // is one write.
+                    var frames: [(message: Message, requestID: UInt32)] = []
+                    var chunks = 0
+                    for (delivery, id) in zip(batch, ids) {
+                        frames.append((.deliver(delivery.request), id))
+                        var offset: UInt64 = 0
+                        while case let piece = try delivery.spool.read(at: offset, count: Frame.maximumChunk), piece.readableBytes > 0 {
+                            if chunks == 4 {
+                                try channel.send(frames)
+                                (frames, chunks) = ([], 0)
+                            }
+                            frames.append((.chunk(piece), id))
+                            chunks += 1
+                            offset += UInt64(piece.readableBytes)
+                        }
+                        frames.append((.end(offset), id))
+                    }
+                    try channel.send(frames)
+                    return try ids.map { id in
+                        switch try channel.receive() {
+                        case (.delivered(let replies), let answered)? where answered == id && replies.count == 1: return replies[0]
+                        case let (other, _)?: throw MailWireError.unexpected(other.type)
+                        case nil: throw MailWireClosed()
+                        }
+                    }
+                }
+            }
+        } catch {
+            logger.error("the delivery helper failed", metadata: [
+                "queue.id": "\(batch.map { "\($0.request.queueID)" }.joined(separator: ","))", "error": "\(error)",
+            ])
+            return batch.map { _ in Reply(451, "4.3.0", "local delivery helper failed: \(error)") }
+        }
+    }
+}
