@@ -493,17 +493,21 @@ def main() -> int:
     # (fs/ext4/ialloc.c, recently_deleted), and scans past each of them on every create:
     # about 600 µs per create was measured after thousands of removals, 20 µs in a quiet
     # block group. So one system's removals must not bill the other's creates:
-    # - every run gets its own block group: the runs' parent folder carries the ext4
-    #   "top of a directory hierarchy" flag (chattr +T), so Orlov allocation spreads the
-    #   run folders over the groups instead of stacking them all into one;
+    # - every run gets a block group of its own, as a rule: the runs' parent folder carries
+    #   the ext4 "top of a directory hierarchy" flag (chattr +T), so Orlov allocation spreads
+    #   the run folders over the groups instead of stacking them all into one;
     # - every run's folder is removed only after the last run.
     # Each system still pays for what it removes itself during its own run (Postfix, a queue
     # file per message).
     parent = Path(tempfile.mkdtemp(prefix="tern-bench-", dir="/var/tmp"))
     parent.chmod(0o755)
-    spread = subprocess.run(["chattr", "+T", str(parent)], capture_output=True, text=True)
-    if spread.returncode != 0:
-        print(f"chattr +T {parent}: {spread.stderr.strip()}; run folders may share a block group", file=sys.stderr)
+    try:
+        spread = subprocess.run(["chattr", "+T", str(parent)], capture_output=True, text=True)
+        problem = spread.stderr.strip() if spread.returncode != 0 else ""
+    except FileNotFoundError:
+        problem = "chattr is not installed (e2fsprogs)"
+    if problem:
+        print(f"chattr +T {parent}: {problem}; run folders may share a block group", file=sys.stderr)
     try:
         for rep in range(reps):
             order = systems if rep % 2 == 0 else list(reversed(systems))

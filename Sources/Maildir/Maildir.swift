@@ -26,9 +26,20 @@ public struct Maildir {
         cur = try directory.subdirectory("cur", creatingWith: mode)
     }
 
-    /// Makes the names linked into `new/` so far durable (fsync of the directory).
-    /// - Throws: `FileError`.
-    public func syncNew() throws(FileError) { try new.sync() }
+    /// Makes `names`, linked into `new/` (or found there) by `MaildirWriter.deliver`,
+    /// durable: one fsync of `new/` for all of them. When it fails they are unlinked from
+    /// `new/` again: after a failed fsync Linux forgets the dirty state, so a later fsync
+    /// would succeed without writing them, and a retry that found them by name would count
+    /// them delivered. A copy already read (in `cur/`) is left where it is.
+    /// - Throws: the fsync's `FileError`.
+    public func commitNew(_ names: [String]) throws(FileError) {
+        do {
+            try new.sync()
+        } catch {
+            for name in names { try? new.remove(name) }
+            throw error
+        }
+    }
 
     /// Removes regular files in `tmp/` last modified before `now - temporaryLifetime`.
     /// - Parameter now: Unix seconds.

@@ -1,12 +1,12 @@
 // Writing one message into one Maildir (maildir(5)): the copy is created in `tmp/` under a
 // name of its own attempt with O_EXCL|O_NOFOLLOW, written (trace fields first, LF line
 // ends), fsynced and closed, then linked into `new/` as the message's name (link never
-// replaces, so an earlier copy of the same queued message wins), the tmp name removed and
-// `new/` fsynced. Only then is it delivered. The fsync of `new/` may be left to the caller,
-// so that one covers every copy linked before it (group commit: tern-local's batches).
-// Two attempts at one message (a retry while a lost attempt still writes) never share a
-// file. Every failure is temporary (the queue retries): mailbox full is 452 4.2.2,
-// anything else 451 4.3.0.
+// replaces, so an earlier copy of the same queued message wins) and the tmp name removed.
+// It is delivered once the caller has fsynced `new/` (`Maildir.commitNew`): one fsync covers
+// every copy linked before it, so a batch of deliveries shares it (group commit). Two
+// attempts at one message (a retry while a lost attempt still writes) never share a file.
+// Every failure is temporary (the queue retries): mailbox full is 452 4.2.2, anything else
+// 451 4.3.0.
 import MailCore
 import NIOCore
 import PosixFile
@@ -18,11 +18,10 @@ public enum MaildirWriter {
     ///   - traceFields: written first, as given (`TraceHeaders.delivery`).
     ///   - lookForEarlierCopy: an earlier attempt may have placed the message (in `new/`,
     ///     or already read, in `cur/` with flags): then nothing is written.
-    ///   - syncingNew: fsync `new/` before returning; when false the 250 holds only once the
-    ///     caller's `Maildir.syncNew()` succeeded, and nothing may be acknowledged before.
-    /// - Returns: `250 2.0.0`, or the temporary failure.
+    /// - Returns: `250 2.0.0`, which holds only once `Maildir.commitNew` succeeded for
+    ///   `name` (nothing may be acknowledged before), or the temporary failure.
     public static func deliver(_ content: inout some MessageSource, into maildir: Maildir, name: String,
-                               traceFields: String, lookForEarlierCopy: Bool, syncingNew: Bool) -> Reply {
+                               traceFields: String, lookForEarlierCopy: Bool) -> Reply {
         if lookForEarlierCopy && isDelivered(name, in: maildir) { return Reply(250, "2.0.0", "already delivered") }
         var file: WritableFile?
         // Left behind only by a crash; swept after 36 hours (`Maildir.sweepTemporaryFiles`).
@@ -39,7 +38,6 @@ public enum MaildirWriter {
             file = nil
             let placed = try maildir.tmp.link(temporary, into: maildir.new, as: name)
             try maildir.tmp.remove(temporary)
-            if syncingNew { try maildir.syncNew() }
             return placed ? Reply(250, "2.0.0", "delivered to maildir") : Reply(250, "2.0.0", "already delivered")
         } catch {
             file?.abandon()

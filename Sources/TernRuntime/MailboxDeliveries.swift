@@ -4,6 +4,8 @@
 // waiting back to back, and tern-local makes their copies durable with one fsync of `new/`
 // (group commit), answering each. The delivery whose conversation ends hands it to the
 // first one still waiting, whose own task drives the next batch: no task is started here.
+// Only messages held in memory (`MessageSpool.memoryLimit`) are batched: a larger one is
+// sent on its own, so it never holds up the answers of small ones behind it.
 import Logging
 import MailCore
 import MailWire
@@ -11,10 +13,17 @@ import NIOConcurrencyHelpers
 
 /// Local deliveries, one Maildir copy each, grouped into batches per mailbox.
 final class MailboxDeliveries: Sendable {
-    private struct Delivery: @unchecked Sendable {
+    private struct Delivery: Sendable {
         let request: DeliveryRequest
         /// Read only by the conversation that sends it, while its owner waits.
         let spool: MessageSpool
+    }
+
+    /// tern-local answered another request than the next one of the batch.
+    private struct AnswerOutOfOrder: Error, CustomStringConvertible {
+        let expected: UInt32
+        let got: UInt32
+        var description: String { "tern-local answered request \(got) where \(expected) was next" }
     }
 
     /// What a waiting delivery is told: its reply, or to drive the next conversation.
@@ -54,17 +63,16 @@ final class MailboxDeliveries: Sendable {
     /// one recipient: the copy's Delivered-To address).
     /// - Returns: tern-local's reply; 451 4.3.0 when the helper failed.
     func deliver(_ request: DeliveryRequest, spool: MessageSpool, to location: MailboxLocation) async -> Reply {
-        let key = MailboxHelper.Key(location: location, create: true)
         let delivery = Delivery(request: request, spool: spool)
+        guard spool.isInMemory else { return await converse([delivery], to: location)[0] }
+        let key = MailboxHelper.Key(location: location, create: true)
         let turn = await withCheckedContinuation { (turn: CheckedContinuation<Turn, Never>) in
             let drive = mailboxes.withLockedValue { mailboxes in
-                var mailbox = mailboxes[key, default: Mailbox()]
-                defer { mailboxes[key] = mailbox }
-                guard mailbox.conversations < conversations else {
-                    mailbox.waiting.append(Waiting(delivery: delivery, turn: turn))
+                guard mailboxes[key, default: Mailbox()].conversations < conversations else {
+                    mailboxes[key, default: Mailbox()].waiting.append(Waiting(delivery: delivery, turn: turn))
                     return false
                 }
-                mailbox.conversations += 1
+                mailboxes[key, default: Mailbox()].conversations += 1
                 return true
             }
             if drive { turn.resume(returning: .drive) }
@@ -86,10 +94,9 @@ final class MailboxDeliveries: Sendable {
         let replies = await converse([own] + others.map(\.delivery), to: location)
         for (waiting, reply) in zip(others, replies.dropFirst()) { waiting.turn.resume(returning: .answered(reply)) }
         let next = mailboxes.withLockedValue { mailboxes -> Waiting? in
-            guard var mailbox = mailboxes[key] else { return nil }
-            defer { mailboxes[key] = mailbox.conversations == 0 ? nil : mailbox }
-            guard mailbox.waiting.isEmpty else { return mailbox.waiting.removeFirst() }
-            mailbox.conversations -= 1
+            if mailboxes[key]?.waiting.isEmpty == false { return mailboxes[key]?.waiting.removeFirst() }
+            mailboxes[key]?.conversations -= 1
+            if mailboxes[key]?.conversations == 0 { mailboxes[key] = nil }
             return nil
         }
         next?.turn.resume(returning: .drive)
@@ -105,8 +112,8 @@ final class MailboxDeliveries: Sendable {
             return try await helpers.withHelper(location, create: true, reuse: { $0.allSatisfy { $0.replyClass == 2 } }) { helper in
                 let ids = batch.map { _ in helper.nextRequestID() }
                 return try await helper.run { channel in
-                    // Frames leave in writes of up to four chunks: a batch of small messages
-                    // is one write.
+                    // Frames leave in writes of up to four chunks (of any deliveries): a
+                    // batch of four small messages is one write.
                     var frames: [(message: Message, requestID: UInt32)] = []
                     var chunks = 0
                     for (delivery, id) in zip(batch, ids) {
@@ -126,7 +133,8 @@ final class MailboxDeliveries: Sendable {
                     try channel.send(frames)
                     return try ids.map { id in
                         switch try channel.receive() {
-                        case (.delivered(let replies), let answered)? where answered == id && replies.count == 1: return replies[0]
+                        case let (_, answered)? where answered != id: throw AnswerOutOfOrder(expected: id, got: answered)
+                        case (.delivered(let replies), _)? where replies.count == 1: return replies[0]
                         case let (other, _)?: throw MailWireError.unexpected(other.type)
                         case nil: throw MailWireClosed()
                         }
@@ -134,9 +142,13 @@ final class MailboxDeliveries: Sendable {
                 }
             }
         } catch {
-            logger.error("the delivery helper failed", metadata: [
-                "queue.id": "\(batch.map { "\($0.request.queueID)" }.joined(separator: ","))", "error": "\(error)",
-            ])
+            // None of the batch is known delivered: each is retried, and finds its copy by name.
+            for delivery in batch {
+                logger.error("the delivery helper failed", metadata: [
+                    "queue.id": "\(delivery.request.queueID)", "rcpt.to": "\(delivery.request.recipients[0])",
+                    "batch": "\(batch.count)", "error": "\(error)",
+                ])
+            }
             return batch.map { _ in Reply(451, "4.3.0", "local delivery helper failed: \(error)") }
         }
     }

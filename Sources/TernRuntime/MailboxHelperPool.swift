@@ -22,8 +22,9 @@ final class MailboxHelperPool: Sendable {
     /// - Parameters:
     ///   - conversations: threads for blocking conversations (deliveries at once).
     ///   - idleTime: how long a helper may wait unused before it is closed.
-    ///   - idleLimit: idle helpers kept per mailbox: as many as deliveries run at once, so a
-    ///     mailbox busy with every conversation starts no helper per message.
+    ///   - idleLimit: idle helpers kept per mailbox: as many as conversations with it may run
+    ///     at once (reads, and deliveries of messages too large to batch, are not limited
+    ///     per mailbox), so a busy mailbox starts no helper per message.
     init(executable: String, hostname: String, timeLimit: Int = 600, conversations: Int = 16,
          idleTime: Duration = .seconds(30), idleLimit: Int = 16) {
         self.executable = executable

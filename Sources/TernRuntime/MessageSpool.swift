@@ -17,6 +17,8 @@ final class MessageSpool: @unchecked Sendable {
     private var descriptor: CInt = -1
     /// Octets appended so far.
     private(set) var length: UInt64 = 0
+    /// The content is all in memory (at most `memoryLimit` octets).
+    var isInMemory: Bool { descriptor < 0 }
 
     /// A spool whose file, when one is needed, goes in `directory` (created 0700 when missing).
     init(directory: String) { self.directory = directory }

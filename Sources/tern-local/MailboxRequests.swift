@@ -24,6 +24,8 @@ final class MailboxRequests {
     private var deferred: [(message: Message, requestID: UInt32)] = []
     /// The Maildir the batch delivered into, opened by its first delivery.
     private var batchMaildir: Maildir?
+    /// The names in `new/` the batch answers 250 for.
+    private var batchNames: [String] = []
 
     /// Prepares the mailbox and drops privileges (`MailboxOpening.prepare`).
     init(arguments: HelperArguments, channel: BlockingFrameChannel) {
@@ -42,7 +44,7 @@ final class MailboxRequests {
     func answer(_ request: Message, requestID: UInt32) throws {
         switch request {
         case .deliver(let delivery) where delivery.recipients.count == 1:
-            var content = ChannelContent(channel: channel)
+            var content = ChannelContent(channel: channel, requestID: requestID)
             let reply = deliver(delivery, content: &content)
             try content.finish()
             deferred.append((.delivered([reply]), requestID))
@@ -58,17 +60,20 @@ final class MailboxRequests {
         }
     }
 
-    /// Ends the batch: one fsync of `new/` for all its copies, then its answers in one write.
-    /// A failed fsync turns every 250 of the batch into the failure: none of them is durable.
+    /// Ends the batch: one fsync of `new/` for all its copies, then, when `answering`, its
+    /// answers in one write. A failed fsync turns every 250 of the batch into the failure:
+    /// none of those copies is known to be on disk, and each is taken back out of `new/`.
+    /// - Parameter answering: false at the end of the stream (no one is left to answer).
     /// - Throws: when the answers cannot be sent.
-    func finishBatch() throws {
+    func finishBatch(answering: Bool = true) throws {
         guard !deferred.isEmpty else { return }
         var answers = deferred
-        deferred = []
+        let names = batchNames
+        (deferred, batchNames) = ([], [])
         if let maildir = batchMaildir {
             batchMaildir = nil
             do {
-                try maildir.syncNew()
+                try maildir.commitNew(names)
             } catch {
                 let failure = Message.delivered([MaildirWriter.temporaryFailure(error)])
                 answers = answers.map { answer in
@@ -77,18 +82,19 @@ final class MailboxRequests {
                 }
             }
         }
-        try channel.send(answers)
+        if answering { try channel.send(answers) }
     }
 
     private func deliver(_ request: DeliveryRequest, content: inout ChannelContent) -> Reply {
         do {
             guard let maildir = try batchMaildir ?? openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
             batchMaildir = maildir
+            let name = MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname)
             let reply = MaildirWriter.deliver(
-                &content, into: maildir,
-                name: MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname),
+                &content, into: maildir, name: name,
                 traceFields: TraceHeaders.delivery(reversePath: request.reversePath, recipient: request.recipients[0]),
-                lookForEarlierCopy: request.mayBeRedelivery, syncingNew: false)
+                lookForEarlierCopy: request.mayBeRedelivery)
+            if reply.replyClass == 2 { batchNames.append(name) }
             if !swept {
                 maildir.sweepTemporaryFiles(now: Int64(time(nil)))
                 swept = true

@@ -22,8 +22,9 @@ do {
     while let (request, requestID) = try channel.receive() {
         try requests.answer(request, requestID: requestID)
     }
-    // The end of the stream is input too: a batch may still wait for its fsync and answers.
-    try requests.finishBatch()
+    // The end of the stream is input too: a batch may still wait for its fsync. tern-deliverd
+    // is gone, so its answers are not sent (a write would raise SIGPIPE).
+    try requests.finishBatch(answering: false)
     exit(0)
 } catch is MailWireError {
     exit(76)

@@ -466,13 +466,15 @@ def test_one_running_helper_serves_a_mailbox_message_after_message(local, accoun
     assert all(uid != 0 for _, uid in helpers_of(local))
 
 
-def test_deliveries_sent_back_to_back_share_one_fsync_of_new(tmp_path):
-    """protocols/tern-local.md §Batches: three DELIVERs in one write are answered in order,
-    every copy is in new/ (read back with Python's mailbox.Maildir), and strace sees three
-    file fsyncs but one fsync of new/ for the batch."""
+def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
+    """Runs tern-local for bob's mailbox under `strace -y -e trace=fsync` (plus `strace`
+    options), sends it three DELIVERs in one write, reads three answers, ends the stream.
+    Returns the answers, the Maildir and the fsync lines strace saw."""
     import mailwire
     from mailwire import Frame, Type
 
+    if not shutil.which("strace"):
+        pytest.skip("strace is not installed")
     spool = tmp_path / "mail"
     spool.mkdir()
     ours, theirs = socket.socketpair()
@@ -483,7 +485,7 @@ def test_deliveries_sent_back_to_back_share_one_fsync_of_new(tmp_path):
 
     trace = tmp_path / "strace"
     helper = subprocess.Popen(
-        ["strace", "-y", "-e", "trace=fsync", "-o", str(trace), str(BIN_DIR / "tern-local"),
+        ["strace", "-y", "-e", "trace=fsync", *strace, "-o", str(trace), str(BIN_DIR / "tern-local"),
          "--spool", str(spool), "--name", "bob", "--hostname", "test.localhost", "--create"],
         close_fds=False, preexec_fn=on_fd_3)
     theirs.close()
@@ -502,10 +504,29 @@ def test_deliveries_sent_back_to_back_share_one_fsync_of_new(tmp_path):
     stream.close()
     ours.close()  # end of the stream: tern-local exits 0
     assert helper.wait(timeout=30) == 0
-    assert [(a.type, a.request_id, a.fields["results"][0]["code"]) for a in answers] == \
-        [(Type.DELIVERED, n, 250) for n in (1, 2, 3)], answers
-    subjects = sorted(m["Subject"] for m in mailbox.Maildir(spool / "bob", create=False))
-    assert subjects == ["batch 1", "batch 2", "batch 3"]
+    assert [(a.type, a.request_id) for a in answers] == [(Type.DELIVERED, n) for n in (1, 2, 3)], answers
     fsyncs = [line for line in trace.read_text().splitlines() if line.startswith("fsync(")]
+    return answers, spool / "bob", fsyncs
+
+
+def test_deliveries_sent_back_to_back_share_one_fsync_of_new(tmp_path):
+    """protocols/tern-local.md §Batches: three DELIVERs in one write are answered in order,
+    every copy is in new/ (read back with Python's mailbox.Maildir), and strace sees three
+    file fsyncs but one fsync of new/ for the batch."""
+    answers, maildir, fsyncs = deliver_batch(tmp_path)
+    assert [a.fields["results"][0]["code"] for a in answers] == [250, 250, 250], answers
+    subjects = sorted(m["Subject"] for m in mailbox.Maildir(maildir, create=False))
+    assert subjects == ["batch 1", "batch 2", "batch 3"]
     assert len([line for line in fsyncs if "/bob/new>" in line]) == 1, fsyncs
     assert len([line for line in fsyncs if "/bob/tmp/" in line]) == 3, fsyncs
+
+
+def test_a_failed_fsync_of_new_fails_the_whole_batch_and_takes_its_names_back(tmp_path):
+    """§Batches: the fsync of new/ fails (EIO injected by strace): all three get 451 4.3.0,
+    and new/ is empty again, so the retries write and fsync their copies anew instead of
+    finding names that may not be on disk."""
+    answers, maildir, fsyncs = deliver_batch(tmp_path, "-e", "inject=fsync:error=EIO:when=4")
+    assert [(a.fields["results"][0]["code"], a.fields["results"][0]["enhanced"]) for a in answers] == \
+        [(451, b"4.3.0")] * 3, answers
+    assert os.listdir(maildir / "new") == [], fsyncs
+    assert [line for line in fsyncs if "/bob/new>" in line and "EIO" in line], fsyncs

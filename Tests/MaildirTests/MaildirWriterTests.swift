@@ -24,9 +24,12 @@ import Testing
 
     func deliver(_ text: String, again: Bool = false) throws -> Reply {
         var source = FileSource(try content(text))
-        return try MaildirWriter.deliver(&source, into: maildir(), name: name,
-                                  traceFields: TraceHeaders.delivery(reversePath: "a@example.org", recipient: "Bob@localhost"),
-                                  lookForEarlierCopy: again, syncingNew: true)
+        let maildir = try maildir()
+        let reply = MaildirWriter.deliver(&source, into: maildir, name: name,
+                                          traceFields: TraceHeaders.delivery(reversePath: "a@example.org", recipient: "Bob@localhost"),
+                                          lookForEarlierCopy: again)
+        try maildir.commitNew([name])
+        return reply
     }
 
     @Test func writesNewWithTraceFieldsAndLineFeeds() throws {
