@@ -5,38 +5,12 @@ import Foundation
 import Glibc
 import Logging
 import MailCore
-import MailWire
 import NIOCore
-import NIOPosix
 import Queue
 @testable import TernRuntime
 import Testing
 
 @Suite struct DirectDeliveryTests {
-    /// A MailWire server that takes every request and never answers.
-    static func withSilentServer(_ body: (String) async throws -> Void) async throws {
-        let path = "/tmp/tern-direct-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-        defer { unlink(path) }
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(unixDomainSocketPath: path) { MailWireServer.configure($0) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await server.executeThenClose { inbound in
-                    try await withThrowingDiscardingTaskGroup { connections in
-                        for try await connection in inbound {
-                            connections.addTask {
-                                await MailWireServer.serve(connection, name: "silent", logger: Logger(label: "test")) { _, _, _, _ in }
-                            }
-                        }
-                    }
-                }
-            }
-            try await body(path)
-            group.cancelAll()
-            try? await server.channel.close()
-        }
-    }
-
     static func incoming(_ store: QueueStore, recipients: [String]) -> IncomingMessage {
         let header = QueueFile.Header(queueID: QueueID("0lDGMhr3h0tPHt")!, arrival: 1_795_971_919,
                                       envelope: Envelope(reversePath: "alice@example.test", recipients: recipients))
@@ -49,7 +23,7 @@ import Testing
         let queue = "/tmp/tern-direct-queue-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: queue) }
         let store = try QueueStore(directory: queue, runner: BlockingExecutor())
-        try await Self.withSilentServer { path in
+        try await MailWirePoolTests.withServer(silent: true) { path in
             try await MailWirePoolTests.withRunningPool(path: path) { pool in
                 let direct = DirectDelivery(agent: LocalDeliveryAgent(deliverd: pool, store: store, logger: Logger(label: "test")),
                                             localDomains: ["localhost"], concurrency: 2, timeLimit: .milliseconds(200))

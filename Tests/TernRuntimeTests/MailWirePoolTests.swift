@@ -12,8 +12,10 @@ import Testing
 
 @Suite struct MailWirePoolTests {
     /// Answers RCPT_CHECK with OK; `close@…` is answered and then its connection closed.
+    /// A `silent` server takes every request and never answers.
     /// Returns the number of connections accepted when `body` is done.
-    static func withServer(_ body: (String) async throws -> Void) async throws -> Int {
+    @discardableResult
+    static func withServer(silent: Bool = false, _ body: (String) async throws -> Void) async throws -> Int {
         let path = "/tmp/tern-pool-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
         defer { unlink(path) }
         let accepted = NIOLockedValueBox(0)
@@ -27,6 +29,7 @@ import Testing
                             accepted.withLockedValue { $0 += 1 }
                             connections.addTask {
                                 await MailWireServer.serve(connection, name: "test", logger: Logger(label: "test")) { message, id, peer, _ in
+                                    guard !silent else { return }
                                     try await peer.send(.ok("yes"), requestID: id)
                                     if case .recipientCheck(let address) = message, address.hasPrefix("close@") {
                                         try await connection.channel.close()
