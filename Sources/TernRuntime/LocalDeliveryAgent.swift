@@ -53,12 +53,7 @@ public struct LocalDeliveryAgent: DeliveryAgent {
     /// - Returns: one reply per recipient of `request`, in order.
     public func deliver(_ request: DeliveryRequest, content: ByteBuffer) async -> [Reply] {
         await converse(request) { peer, id in
-            var frames: [Message] = [.deliver(request)]
-            var rest = content
-            while let piece = rest.readSlice(length: min(rest.readableBytes, Frame.maximumChunk)), piece.readableBytes > 0 {
-                frames.append(.chunk(piece))
-            }
-            try await peer.send(frames + [.end(UInt64(content.readableBytes))], requestID: id)
+            try await peer.send([.deliver(request)] + Message.chunks(of: content) + [.end(UInt64(content.readableBytes))], requestID: id)
         }
     }
 
