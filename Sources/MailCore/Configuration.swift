@@ -23,9 +23,9 @@ public struct Configuration: Sendable, Equatable {
     public var delayWarning: Int64 = 4 * 3600
     /// `queue_group_commit`: `yes` lets concurrent commits share one queue-directory fsync.
     public var queueGroupCommit: Bool = true
-    /// `direct_delivery`: `yes` lets tern-mtad deliver a message whose recipients are all
-    /// local, and whose content fits in memory, before it answers QUEUED, instead of
-    /// queueing it first (the message is then fsynced in the Maildirs before the `250`).
+    /// `direct_delivery`: `yes` lets tern-mtad deliver a message with one local recipient,
+    /// whose content is still in memory (at most 256 KiB), before it answers QUEUED, instead
+    /// of queueing it first (the message is then fsynced in its Maildir before the `250`).
     public var directDelivery: Bool = true
     /// `queue_minimum_free`: octets that must stay free on the queue file system; a
     /// message that would eat into them is refused with `452 4.3.1` before DATA.

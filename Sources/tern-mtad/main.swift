@@ -1,7 +1,8 @@
 // tern-mtad: the queue manager. Accepts messages over MailWire (`queue` socket), delivers
-// local mail at once or keeps it durably in the queue directory, delivers it through tern-deliverd, retries
-// temporary failures, reports failures and delays; on start it rescans the queue, validates
-// every file and resumes where the saved per-recipient state left off.
+// small local ones at once or keeps them durably in the queue directory, delivers those
+// through tern-deliverd or SMTP, retries temporary failures, reports failures and delays;
+// on start it rescans the queue, validates every file and resumes where the saved
+// per-recipient state left off.
 import Glibc
 import Queue
 import TernRuntime
@@ -33,7 +34,9 @@ await Daemon.run(identifier: "tern-mtad") { context, sockets, logger in
         logger.error("ignored a damaged state file; its recipients are tried again", metadata: ["queue.id": "\(name)", "reason": "\(reason)"])
     }
     for (message, state) in scan.messages { await manager.add(message, state: state, recovered: true) }
-    let direct = configuration.directDelivery ? DirectDelivery(agent: local, localDomains: Set(configuration.localDomains), concurrency: configuration.deliveryConcurrency) : nil
+    let direct = configuration.directDelivery
+        ? DirectDelivery(agent: local, localDomains: Set(configuration.localDomains), concurrency: configuration.deliveryConcurrency)
+        : nil
     let requests = MTARequests(store: store, manager: manager, direct: direct, configuration: configuration, logger: logger)
     let listeners = try await Listeners.open(
         "queue", from: sockets, fallback: sockets.isSocketActivated ? nil : .unix(path: context.paths.queueSocket),
