@@ -20,12 +20,17 @@ final class MailboxRequests {
     private let unusable: (any Error)?
     /// Whether `tmp/` was swept for leftovers in this run (once is enough).
     private var swept = false
-    /// The answers of the batch's deliveries, waiting for the fsync of `new/`.
-    private var deferred: [(message: Message, requestID: UInt32)] = []
-    /// The Maildir the batch delivered into, opened by its first delivery.
-    private var batchMaildir: Maildir?
-    /// The names in `new/` the batch answers 250 for.
-    private var batchNames: [String] = []
+    /// The deliveries answered once `new/` is fsynced.
+    private var batch = Batch()
+
+    private struct Batch {
+        /// The Maildir the batch delivers into, opened by its first delivery.
+        var maildir: Maildir?
+        /// The answers, in request order.
+        var answers: [(message: Message, requestID: UInt32)] = []
+        /// The names in `new/` the batch answers 250 for.
+        var names: [String] = []
+    }
 
     /// Prepares the mailbox and drops privileges (`MailboxOpening.prepare`).
     init(arguments: HelperArguments, channel: BlockingFrameChannel) {
@@ -47,7 +52,7 @@ final class MailboxRequests {
             var content = ChannelContent(channel: channel, requestID: requestID)
             let reply = deliver(delivery, content: &content)
             try content.finish()
-            deferred.append((.delivered([reply]), requestID))
+            batch.answers.append((.delivered([reply]), requestID))
             if !channel.hasInputWaiting { try finishBatch() }
         case .mailboxList:
             try finishBatch()
@@ -66,14 +71,13 @@ final class MailboxRequests {
     /// - Parameter answering: false at the end of the stream (no one is left to answer).
     /// - Throws: when the answers cannot be sent.
     func finishBatch(answering: Bool = true) throws {
-        guard !deferred.isEmpty else { return }
-        var answers = deferred
-        let names = batchNames
-        (deferred, batchNames) = ([], [])
-        if let maildir = batchMaildir {
-            batchMaildir = nil
+        guard !batch.answers.isEmpty else { return }
+        let ended = batch
+        batch = Batch()
+        var answers = ended.answers
+        if let maildir = ended.maildir {
             do {
-                try maildir.commitNew(names)
+                try maildir.commitNew(ended.names)
             } catch {
                 let failure = Message.delivered([MaildirWriter.temporaryFailure(error)])
                 answers = answers.map { answer in
@@ -87,14 +91,14 @@ final class MailboxRequests {
 
     private func deliver(_ request: DeliveryRequest, content: inout ChannelContent) -> Reply {
         do {
-            guard let maildir = try batchMaildir ?? openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
-            batchMaildir = maildir
+            guard let maildir = try batch.maildir ?? openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
+            batch.maildir = maildir
             let name = MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname)
             let reply = MaildirWriter.deliver(
                 &content, into: maildir, name: name,
                 traceFields: TraceHeaders.delivery(reversePath: request.reversePath, recipient: request.recipients[0]),
                 lookForEarlierCopy: request.mayBeRedelivery)
-            if reply.replyClass == 2 { batchNames.append(name) }
+            if reply.replyClass == 2 { batch.names.append(name) }
             if !swept {
                 maildir.sweepTemporaryFiles(now: Int64(time(nil)))
                 swept = true
