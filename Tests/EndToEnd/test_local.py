@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from mailwire import Connection, RemoteError
+from mailwire import Connection, Frame, RemoteError, Type, encode_frame, read_frame
 from peers import CaptureSink
 from tern import BIN_DIR, TernInstance, free_tcp_port
 
@@ -470,9 +470,6 @@ def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
     """Runs tern-local for bob's mailbox under `strace -y -e trace=fsync` (plus `strace`
     options), sends it three DELIVERs in one write, reads three answers, ends the stream.
     Returns the answers, the Maildir and the fsync lines strace saw."""
-    import mailwire
-    from mailwire import Frame, Type
-
     if not shutil.which("strace"):
         pytest.skip("strace is not installed")
     spool = tmp_path / "mail"
@@ -493,14 +490,14 @@ def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
     for number in (1, 2, 3):
         content = f"Subject: batch {number}\r\n\r\nbody {number}\r\n".encode()
         queue_id = f"0lDGMhr3h0tPH{number}".encode()
-        batch += mailwire.encode_frame(Frame(Type.DELIVER, number, {
+        batch += encode_frame(Frame(Type.DELIVER, number, {
             "queue_id": queue_id, "reverse_path": b"alice@example.test", "arrival": 1_795_971_919 + number,
             "flags": 0, "recipients": [b"bob@localhost"]}))
-        batch += mailwire.encode_frame(Frame(Type.CHUNK, number, {"data": content}))
-        batch += mailwire.encode_frame(Frame(Type.END, number, {"total": len(content)}))
+        batch += encode_frame(Frame(Type.CHUNK, number, {"data": content}))
+        batch += encode_frame(Frame(Type.END, number, {"total": len(content)}))
     ours.sendall(bytes(batch))
     stream = ours.makefile("rb")
-    answers = [mailwire.read_frame(stream.read) for _ in range(3)]
+    answers = [read_frame(stream.read) for _ in range(3)]
     stream.close()
     ours.close()  # end of the stream: tern-local exits 0
     assert helper.wait(timeout=30) == 0
