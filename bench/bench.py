@@ -467,6 +467,57 @@ def ensure_user():
                        check=True)
 
 
+def runs_folder() -> Path:
+    """The folder the runs' folders go in; removed only after the last run.
+
+    ext4 without a journal, as on the development machine, skips inodes freed in the last
+    60 s (360 s while their inode table block is dirty) when it allocates one
+    (fs/ext4/ialloc.c, recently_deleted), and scans past each of them on every create:
+    about 600 µs per create was measured after thousands of removals, 20 µs in a quiet
+    block group. So one system's removals must not bill the other's creates:
+    - every run gets a block group of its own, as a rule: this folder carries the ext4 "top
+      of a directory hierarchy" flag (chattr +T), so Orlov allocation spreads the run
+      folders over the groups instead of stacking them all into one;
+    - no run's folder is removed before the last run.
+    Each system still pays for what it removes itself during its own run (Postfix, a queue
+    file per message).
+    """
+    parent = Path(tempfile.mkdtemp(prefix="tern-bench-", dir="/var/tmp"))
+    parent.chmod(0o755)
+    try:
+        spread = subprocess.run(["chattr", "+T", str(parent)], capture_output=True, text=True)
+        problem = spread.stderr.strip() if spread.returncode != 0 else ""
+    except FileNotFoundError:
+        problem = "chattr is not installed (e2fsprogs)"
+    if problem:
+        print(f"chattr +T {parent}: {problem}; run folders may share a block group", file=sys.stderr)
+    return parent
+
+
+def run_once(name: str, scenario: str, parent: Path, args, messages: int, paced: int) -> dict:
+    """One scenario on a fresh instance of one system, in its own folder under `parent`."""
+    work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=parent))
+    work.chmod(0o755)
+    sink = Sink(work)
+    system = None
+    try:
+        system = (Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n")
+                  if name == "tern" else Postfix(work, sink.port))
+        if scenario.startswith(("local", "relay")):
+            size = 1024 if scenario.endswith("1k") else 102400
+            res = load(system, sink, messages, size, scenario.startswith("relay"), timeout=300)
+        elif scenario == "latency":
+            res = latency(system, paced)
+        else:
+            res = idle(system, 1000)
+        res["peak_rss_kb_vmhwm"] = system.rss_kb("VmHWM")
+        return res
+    finally:
+        if system:
+            system.close()
+        sink.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", type=Path, required=True, help="folder of the release binaries")
@@ -488,50 +539,13 @@ def main() -> int:
     systems = [s for s in ("tern", "postfix") if args.only in (None, s)]
     results: dict[str, dict[str, list]] = {s: {} for s in systems}
 
-    # ext4 without a journal, as on the development machine, skips inodes freed in the last
-    # 60 s (360 s while their inode table block is dirty) when it allocates one
-    # (fs/ext4/ialloc.c, recently_deleted), and scans past each of them on every create:
-    # about 600 µs per create was measured after thousands of removals, 20 µs in a quiet
-    # block group. So one system's removals must not bill the other's creates:
-    # - every run gets a block group of its own, as a rule: the runs' parent folder carries
-    #   the ext4 "top of a directory hierarchy" flag (chattr +T), so Orlov allocation spreads
-    #   the run folders over the groups instead of stacking them all into one;
-    # - every run's folder is removed only after the last run.
-    # Each system still pays for what it removes itself during its own run (Postfix, a queue
-    # file per message).
-    parent = Path(tempfile.mkdtemp(prefix="tern-bench-", dir="/var/tmp"))
-    parent.chmod(0o755)
-    try:
-        spread = subprocess.run(["chattr", "+T", str(parent)], capture_output=True, text=True)
-        problem = spread.stderr.strip() if spread.returncode != 0 else ""
-    except FileNotFoundError:
-        problem = "chattr is not installed (e2fsprogs)"
-    if problem:
-        print(f"chattr +T {parent}: {problem}; run folders may share a block group", file=sys.stderr)
+    parent = runs_folder()
     try:
         for rep in range(reps):
             order = systems if rep % 2 == 0 else list(reversed(systems))
             for scenario in scenarios:
                 for name in order:
-                    work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=parent))
-                    work.chmod(0o755)
-                    sink = Sink(work)
-                    system = None
-                    try:
-                        system = (Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n")
-                                  if name == "tern" else Postfix(work, sink.port))
-                        if scenario.startswith(("local", "relay")):
-                            size = 1024 if scenario.endswith("1k") else 102400
-                            res = load(system, sink, messages, size, scenario.startswith("relay"), timeout=300)
-                        elif scenario == "latency":
-                            res = latency(system, paced)
-                        else:
-                            res = idle(system, 1000)
-                        res["peak_rss_kb_vmhwm"] = system.rss_kb("VmHWM")
-                    finally:
-                        if system:
-                            system.close()
-                        sink.close()
+                    res = run_once(name, scenario, parent, args, messages, paced)
                     results[name].setdefault(scenario, []).append(res)
                     brief = {k: v for k, v in res.items() if k in ("per_second", "cpu_ms_per_message", "p50_ms", "p99_ms")}
                     print(f"rep {rep + 1}/{reps} {scenario:10} {name:7} {brief or res.get('rss_kb_with_connections')}", file=sys.stderr)
