@@ -14,9 +14,18 @@ public struct QueueID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Accepts only well-formed IDs, so a name read from disk or the wire is safe as a path.
     public init?(_ text: some StringProtocol) {
-        guard text.utf8.count == Self.length, text.utf8.allSatisfy(Self.alphabet.contains) else { return nil }
-        rawValue = String(text)
+        let text = String(text)
+        guard text.utf8.count == Self.length, text.utf8.allSatisfy(Self.isInAlphabet) else { return nil }
+        rawValue = text
     }
+
+    /// Whether `octet` is one of `alphabet`'s symbols (a table lookup: IDs are checked on
+    /// every MailWire frame that carries one).
+    private static func isInAlphabet(_ octet: UInt8) -> Bool {
+        octet < 0x80 && symbols[Int(octet)]
+    }
+
+    private static let symbols: [Bool] = (0..<128).map { alphabet.contains(UInt8($0)) }
 
     /// Makes an ID from a time in microseconds since the epoch and a random number.
     public init(microseconds: UInt64, random: UInt32) {

@@ -7,34 +7,37 @@ enum AddressParser {
     /// Parses `<...>` at the start of `text`.
     /// - Returns: the mailbox (empty for `<>`) and the text after `>`.
     static func path(_ text: Substring) -> Result<(String, Substring), ReplyError> {
-        guard text.first == "<" else { return .failure(ReplyError(.badArgument("address must be in angle brackets"))) }
+        // Scanned as octets (§2.3.1): the delimiters are ASCII, and UTF-8 never uses ASCII
+        // octets inside a multi-octet character.
+        let octets = text.utf8
+        guard octets.first == UInt8(ascii: "<") else { return .failure(ReplyError(.badArgument("address must be in angle brackets"))) }
         var inQuotes = false
         var escaped = false
         var close: Substring.Index?
-        var index = text.index(after: text.startIndex)
-        while index < text.endIndex {
-            let character = text[index]
+        var index = octets.index(after: octets.startIndex)
+        while index < octets.endIndex {
+            let octet = octets[index]
             if escaped {
                 escaped = false
-            } else if character == "\\" && inQuotes {
+            } else if octet == UInt8(ascii: "\\") && inQuotes {
                 escaped = true
-            } else if character == "\"" {
+            } else if octet == UInt8(ascii: "\"") {
                 inQuotes.toggle()
-            } else if character == ">" && !inQuotes {
+            } else if octet == UInt8(ascii: ">") && !inQuotes {
                 close = index
                 break
             }
-            index = text.index(after: index)
+            octets.formIndex(after: &index)
         }
         guard let close else { return .failure(ReplyError(.badArgument("missing closing angle bracket"))) }
-        var inner = text[text.index(after: text.startIndex)..<close]
-        let rest = text[text.index(after: close)...]
-        if !rest.isEmpty && rest.first != " " { return .failure(ReplyError(.badArgument("text after the address"))) }
-        if inner.first == "@" {
-            guard let colon = inner.firstIndex(of: ":"), inner[..<colon].count > 1 else {
+        var inner = text[octets.index(after: octets.startIndex)..<close]
+        let rest = text[octets.index(after: close)...]
+        if let next = rest.utf8.first, next != UInt8(ascii: " ") { return .failure(ReplyError(.badArgument("text after the address"))) }
+        if inner.utf8.first == UInt8(ascii: "@") {
+            guard let colon = inner.utf8.firstIndex(of: UInt8(ascii: ":")), inner.utf8[..<colon].count > 1 else {
                 return .failure(ReplyError(.badArgument("malformed source route")))
             }
-            inner = inner[inner.index(after: colon)...]
+            inner = inner[inner.utf8.index(after: colon)...]
         }
         if inner.isEmpty { return .success(("", rest)) }
         guard let mailbox = validMailbox(inner) else { return .failure(ReplyError(.badArgument("malformed address <\(inner)>"))) }
@@ -46,22 +49,35 @@ enum AddressParser {
     /// Stray dots (`../x`, `a..b`) are let through as Postfix does by default: a local
     /// domain refuses such a name with 550 5.1.1 (no such user), a remote one judges it.
     private static func validMailbox(_ text: Substring) -> String? {
-        if text.lowercased() == "postmaster" { return String(text) }
-        guard let at = text.lastIndex(of: "@") else { return nil }
-        let local = text[..<at]
-        let domain = text[text.index(after: at)...]
+        if text.utf8.count == 10 && text.lowercased() == "postmaster" { return String(text) }
+        guard let at = text.utf8.lastIndex(of: UInt8(ascii: "@")) else { return nil }
+        let local = text.utf8[..<at]
+        let domain = text[text.utf8.index(after: at)...]
         guard !local.isEmpty, !domain.isEmpty else { return nil }
-        if local.first == "\"" {
-            guard local.count >= 2, local.last == "\"" else { return nil }
+        if local.first == UInt8(ascii: "\"") {
+            guard local.count >= 2, local.last == UInt8(ascii: "\"") else { return nil }
         } else {
-            guard !local.contains(" ") else { return nil }
+            guard !local.contains(UInt8(ascii: " ")) else { return nil }
         }
-        if domain.first == "[" {
-            guard domain.last == "]" else { return nil }
+        if domain.utf8.first == UInt8(ascii: "[") {
+            guard domain.utf8.last == UInt8(ascii: "]") else { return nil }
         } else {
-            let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-            guard labels.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }) else { return nil }
+            let labels = domain.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+            guard labels.allSatisfy(isDomainLabel) else { return nil }
         }
         return String(text)
+    }
+
+    /// Letters, digits and hyphens, at least one: ASCII octets checked as such, a label
+    /// with UTF-8 (an SMTPUTF8 domain) by its characters' Unicode properties.
+    private static func isDomainLabel(_ label: Substring.UTF8View.SubSequence) -> Bool {
+        guard !label.isEmpty else { return false }
+        guard label.allSatisfy({ $0 < 0x80 }) else {
+            return Substring(label).allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+        }
+        return label.allSatisfy { octet in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(octet | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(octet)
+                || octet == UInt8(ascii: "-")
+        }
     }
 }

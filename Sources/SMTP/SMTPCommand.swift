@@ -44,7 +44,7 @@ public enum SMTPCommand: Sendable, Equatable {
         guard line.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }), let text = String(validating: line, as: UTF8.self) else {
             return .failure(ReplyError(Reply(500, "5.5.2", "Error: command contains control characters or invalid UTF-8")))
         }
-        let verbEnd = text.firstIndex(of: " ") ?? text.endIndex
+        let verbEnd = text.utf8.firstIndex(of: UInt8(ascii: " ")) ?? text.endIndex
         let verb = text[..<verbEnd].uppercased()
         let argument = text[verbEnd...].drop(while: { $0 == " " })
         switch verb {
@@ -85,7 +85,7 @@ public enum SMTPCommand: Sendable, Equatable {
     /// `FROM:<path> params` / `TO:<path> params`. A space after the colon is tolerated for
     /// interoperability (cases C17); the angle brackets are required (§4.1.2).
     private static func pathCommand(_ argument: Substring, prefix: String, allowNull: Bool) -> Result<(String, [Parameter]), ReplyError> {
-        guard argument.uppercased().hasPrefix(prefix) else {
+        guard argument.prefix(prefix.count).uppercased() == prefix else {
             return .failure(ReplyError(.badArgument("syntax is \(prefix)<address>")))
         }
         let rest = argument.dropFirst(prefix.count).drop(while: { $0 == " " })
