@@ -44,6 +44,15 @@ public struct DataReader: Sendable {
 
     private static let heldCR: ByteBuffer = ByteBuffer(bytes: [UInt8(ascii: "\r")])
 
+    /// A mask of `word`'s eight octets (first octet lowest) whose lowest set bit is the top
+    /// bit of the first octet below 14 (NUL, LF and CR are); zero when there is none. That
+    /// octet borrows into its own top bit in `word - 0x0E…`, and no octet of 14 or more
+    /// sets a top bit that `~word` keeps; octets after it may be marked by its borrow, but
+    /// only the lowest mark is used ("hasless", Bit Twiddling Hacks).
+    private static func octetsBelow14(_ word: UInt64) -> UInt64 {
+        (word &- 0x0E0E_0E0E_0E0E_0E0E) & ~word & 0x8080_8080_8080_8080
+    }
+
     /// Consumes bytes from `input` up to and including the end of data, or all of it.
     public mutating func read(_ input: inout ByteBuffer) -> Output {
         var output = Output()
@@ -58,9 +67,19 @@ public struct DataReader: Sendable {
             }
             scan: while offset < bytes.count {
                 if position == .inLine {
-                    // Fast path: inside a line only NUL, LF and CR change anything.
+                    // Fast path: inside a line only NUL, LF and CR change anything. Eight
+                    // octets are passed over at once while none of them is below 14, and
+                    // the first one that is comes straight from the mask.
                     var run = offset
                     while run < bytes.count {
+                        if run + 8 <= bytes.count {
+                            let below = Self.octetsBelow14(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: run, as: UInt64.self)))
+                            if below == 0 {
+                                run += 8
+                                continue
+                            }
+                            run += below.trailingZeroBitCount / 8
+                        }
                         let byte = bytes[run]
                         guard byte > 13 || (byte != 0 && byte != 10 && byte != 13) else { break }
                         run += 1
@@ -68,6 +87,15 @@ public struct DataReader: Sendable {
                     lineLength += run - offset
                     offset = run
                     if offset == bytes.count { break scan }
+                    // The usual line end in one step: CRLF, then an octet that starts an
+                    // ordinary line (no dot, CR, LF or NUL), which leaves the scan in a line.
+                    if bytes[offset] == UInt8(ascii: "\r"), offset + 2 < bytes.count, bytes[offset + 1] == UInt8(ascii: "\n"),
+                       case let next = bytes[offset + 2], next != UInt8(ascii: "."), next > 13 || (next != 0 && next != 10 && next != 13) {
+                        longestLine = max(longestLine, lineLength + 2)
+                        lineLength = 1
+                        offset += 3
+                        continue scan
+                    }
                 }
                 let byte = bytes[offset]
                 let absolute = start + offset
