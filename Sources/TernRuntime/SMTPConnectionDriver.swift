@@ -25,6 +25,9 @@ final class SMTPConnectionDriver {
     /// Content not sent yet: the session's small pieces (trace field, header section,
     /// body lines) leave as few CHUNKs as possible, at most `Frame.maximumChunk` held here.
     private var pendingContent = ByteBuffer()
+    /// Content pieces of this many octets or more are sent without being copied into
+    /// `pendingContent` (4 KiB: a 100 KiB message arrives in a few reads of 8-64 KiB).
+    private static let uncopiedContent = 4096
     private var envelope: Envelope?
     private var closed = false
     /// Starts TLS after writing the given bytes; nil when no certificate is configured.
@@ -76,8 +79,13 @@ final class SMTPConnectionDriver {
                 return
             }
             if requireSecure && !more.secure { continue }
-            if input.readerIndex > 65_536 { input.discardReadBytes() }
-            input.writeBuffer(&more.bytes)
+            if input.readableBytes == 0 {
+                // Nothing left over: the received buffer becomes the input, uncopied.
+                input = more.bytes
+            } else {
+                if input.readerIndex > 65_536 { input.discardReadBytes() }
+                input.writeBuffer(&more.bytes)
+            }
         }
     }
 
@@ -97,8 +105,14 @@ final class SMTPConnectionDriver {
             case .writeContent(var content):
                 guard let wire else { continue }
                 sentOctets += UInt64(content.readableBytes)
-                pendingContent.writeBuffer(&content)
-                if pendingContent.readableBytes >= Frame.maximumChunk { try await sendPendingContent(wire) }
+                if content.readableBytes >= Self.uncopiedContent {
+                    // A large piece (a slice of the input) leaves as it is, after what is held.
+                    try await sendPendingContent(wire)
+                    try await link { try await wire.sendContent(content, requestID: self.requestID) }
+                } else {
+                    pendingContent.writeBuffer(&content)
+                    if pendingContent.readableBytes >= Frame.maximumChunk { try await sendPendingContent(wire) }
+                }
             case .commitQueue:
                 guard let wire else { continue }
                 try await commit(sentOctets, wire: wire)
