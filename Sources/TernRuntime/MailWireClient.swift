@@ -13,8 +13,9 @@ public enum MailWireClient {
     /// - Throws: connection errors, `MailWireError`, `MailWireRefused` when the server
     ///   answers the handshake with ERROR, and what `body` throws.
     public static func withConnection<T: Sendable>(path: String, name: String, _ body: (MailWirePeer) async throws -> T) async throws -> T {
-        try await connect(path: path).executeThenClose { inbound, outbound in
-            let peer = MailWirePeer(inbound: inbound, outbound: outbound)
+        let connection = try await connect(path: path)
+        return try await connection.executeThenClose { inbound, _ in
+            let peer = MailWirePeer(inbound: inbound, channel: connection.channel)
             try await handshake(peer, name: name)
             return try await body(peer)
         }

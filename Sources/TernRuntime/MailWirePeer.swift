@@ -1,5 +1,6 @@
-// One end of a MailWire connection after the handshake: typed send and receive over an
-// NIOAsyncChannel of frames. Used by one task at a time.
+// One end of a MailWire connection after the handshake: typed send and receive, reading
+// frames through an NIOAsyncChannel and writing them into its channel (`ChannelWrites`).
+// Used by one task at a time.
 import MailCore
 import MailWire
 import NIOCore
@@ -7,7 +8,7 @@ import NIOCore
 /// A MailWire connection's reader and writer.
 public final class MailWirePeer {
     private var inbound: NIOAsyncChannelInboundStream<Frame>.AsyncIterator
-    private let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    private let channel: Channel
     private var lastRequestID: UInt32 = 0
     /// A client's request is started and has no final answer yet.
     private(set) var requestOpen = false
@@ -17,9 +18,10 @@ public final class MailWirePeer {
     /// connection is lost (protocols/mailwire.md §Closing), so the request is never replayed.
     private(set) var committed = false
 
-    init(inbound: NIOAsyncChannelInboundStream<Frame>, outbound: NIOAsyncChannelOutboundWriter<Frame>) {
+    /// - Parameter channel: the connection's channel (a MailWire pipeline), written directly.
+    init(inbound: NIOAsyncChannelInboundStream<Frame>, channel: Channel) {
         self.inbound = inbound.makeAsyncIterator()
-        self.outbound = outbound
+        self.channel = channel
     }
 
     /// A fresh request id for a client's next request (HELLO is 0).
@@ -37,10 +39,11 @@ public final class MailWirePeer {
     }
 
     /// Sends several messages with one flush, so small ones leave in one write(2) and the
-    /// peer reads them in one wake-up.
+    /// peer reads them in one wake-up. Returns when they are in the socket buffer.
+    /// - Throws: `ChannelError` or the I/O error when the connection is closed or broken.
     public func send(_ messages: [Message], requestID: UInt32) async throws {
         if messages.contains(where: { if case .commit = $0 { true } else if case .end = $0 { true } else { false } }) { committed = true }
-        try await outbound.write(contentsOf: messages.map { $0.frame(requestID: requestID) })
+        try await channel.writeAndFlush(contentsOf: messages.map { $0.frame(requestID: requestID) })
     }
 
     /// Sends content as CHUNK frames of at most `Frame.maximumChunk` octets, then `last`

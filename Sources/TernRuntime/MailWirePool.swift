@@ -186,8 +186,8 @@ public final class MailWirePool: Service, Sendable {
     /// Holds one connection open (its `executeThenClose` scope) until it is retired.
     private func own(_ opening: Opening) async {
         do {
-            try await opening.connection.executeThenClose { inbound, outbound in
-                let peer = MailWirePeer(inbound: inbound, outbound: outbound)
+            try await opening.connection.executeThenClose { inbound, _ in
+                let peer = MailWirePeer(inbound: inbound, channel: opening.connection.channel)
                 try await MailWireClient.handshake(peer, name: name)
                 let lease = Lease(peer: peer, connection: opening.connection)
                 await withTaskCancellationHandler {

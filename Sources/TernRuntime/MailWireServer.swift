@@ -30,8 +30,8 @@ public enum MailWireServer {
         let channel = connection.channel
         do {
             try await withGracefulShutdownHandler {
-                try await connection.executeThenClose { inbound, outbound in
-                    let peer = MailWirePeer(inbound: inbound, outbound: outbound)
+                try await connection.executeThenClose { inbound, _ in
+                    let peer = MailWirePeer(inbound: inbound, channel: channel)
                     do {
                         guard let (hello, id) = try await peer.receive() else { return }
                         guard case .hello(let version, _, _) = hello else { throw MailWireError.unexpected(hello.type) }
