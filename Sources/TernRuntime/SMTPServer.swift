@@ -53,13 +53,13 @@ public struct SMTPServer: Sendable {
     }
 
     /// The listener's child-channel initializer.
-    public func configure(_ channel: Channel) -> EventLoopFuture<(SMTPConnection, SMTPInboundTagger)> {
+    public func configure(_ channel: Channel) -> EventLoopFuture<SMTPAccepted> {
         SMTPChannel.configure(channel, hostname: context.configuration.hostname, timeout: .seconds(Int64(context.configuration.smtpTimeout)))
     }
 
     /// Serves one connection until QUIT, EOF, a timeout or a limit; errors end only this connection.
-    public func serve(_ accepted: (SMTPConnection, SMTPInboundTagger)) async {
-        let (connection, tagger) = accepted
+    public func serve(_ accepted: SMTPAccepted) async {
+        let (connection, tagger) = (accepted.connection, accepted.tagger)
         let channel = connection.channel
         let clientIP = channel.remoteAddress?.ipAddress
         var logger = logger
