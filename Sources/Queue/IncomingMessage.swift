@@ -19,7 +19,11 @@ public final class IncomingMessage: @unchecked Sendable {
     private var file: WritableFile?
     private let incomingPath: String
     private let finalPath: String
+    /// CRC-32 of the octets written so far and of the first `countedInHeld` held ones:
+    /// held content is added only when it is written, so a message delivered before it
+    /// was queued is never checksummed.
     private var checksum: CRC32
+    private var countedInHeld: Int
     private let prefixDigest: CRC32
     /// Content octets taken so far (written, or held to be written).
     public private(set) var contentLength: UInt64 = 0
@@ -38,6 +42,7 @@ public final class IncomingMessage: @unchecked Sendable {
         held = ByteBuffer(bytes: prefix)
         checksum = CRC32()
         checksum.update(prefix)
+        countedInHeld = prefix.count
         prefixDigest = checksum
     }
 
@@ -59,7 +64,6 @@ public final class IncomingMessage: @unchecked Sendable {
     ///   (blocking) before taking more.
     public func hold(_ content: ByteBuffer) -> Bool {
         var content = content
-        content.withUnsafeReadableBytes { checksum.update($0) }
         contentLength += UInt64(content.readableBytes)
         held.writeBuffer(&content)
         return held.readableBytes >= Self.writeThreshold
@@ -78,9 +82,11 @@ public final class IncomingMessage: @unchecked Sendable {
             file = try WritableFile(creating: incomingPath, mode: 0o600)
             self.file = file
         }
+        countHeld()
         do {
             try held.withUnsafeReadableBytes { raw in Result { () throws(FileError) in try file.write(raw) } }.get()
             held.clear()
+            countedInHeld = 0
         } catch {
             file.abandon()
             throw error
@@ -92,7 +98,9 @@ public final class IncomingMessage: @unchecked Sendable {
     /// rename is durable only after the queue directory's fsync (`QueueStore.commit`).
     /// - Throws: `FileError`; the file is then removed.
     func seal() throws(FileError) {
+        countHeld()
         held.writeBytes(QueueFile.endRecord(contentLength: contentLength, checksum: checksum.value))
+        countedInHeld = held.readableBytes
         let file = try flush()
         do {
             try file.sync()
@@ -117,6 +125,13 @@ public final class IncomingMessage: @unchecked Sendable {
     public var stored: StoredMessage {
         StoredMessage(header: header, contentOffset: contentOffset, contentLength: contentLength, checksum: checksum.value,
                       prefixDigest: prefixDigest)
+    }
+
+    /// Adds the held octets not counted yet to the checksum.
+    private func countHeld() {
+        guard let uncounted = held.getSlice(at: held.readerIndex + countedInHeld, length: held.readableBytes - countedInHeld) else { return }
+        uncounted.withUnsafeReadableBytes { checksum.update($0) }
+        countedInHeld = held.readableBytes
     }
 
     /// Drops the message: the client's transaction failed or was refused, or the message
