@@ -33,9 +33,6 @@ public final class IncomingMessage: @unchecked Sendable {
     /// Octets held in memory before a write: 256 KiB, so a message of that size or less
     /// can be delivered before it is queued without ever touching the disk.
     public static let writeThreshold = 262_144
-    /// Held octets up to which `held` grows as needed (16 KiB); past them it is given room
-    /// for `writeThreshold` at once.
-    static let smallMessage = 16_384
 
     init(header: QueueFile.Header, prefix: [UInt8], incomingPath: String, finalPath: String) {
         self.header = header
@@ -68,11 +65,6 @@ public final class IncomingMessage: @unchecked Sendable {
     public func hold(_ content: ByteBuffer) -> Bool {
         var content = content
         contentLength += UInt64(content.readableBytes)
-        if held.writableBytes < content.readableBytes && held.readableBytes + content.readableBytes > Self.smallMessage {
-            // Room for everything held before the next write at once: growing by doubling
-            // copied a 100 KiB message about once more (callgrind).
-            held.reserveCapacity(Self.writeThreshold + content.readableBytes)
-        }
         held.writeBuffer(&content)
         return held.readableBytes >= Self.writeThreshold
     }
