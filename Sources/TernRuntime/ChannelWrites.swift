@@ -7,8 +7,11 @@ extension Channel {
     /// Writes `items` in order through the whole pipeline and flushes once, so small items
     /// leave in one write(2).
     ///
-    /// Returns when the flush completed: the bytes are in the kernel's socket buffer. A peer
-    /// that stops reading therefore holds the caller back, as NIOAsyncChannel's writer does.
+    /// Returns when the flush completed: the bytes are in the kernel's socket buffer, so a
+    /// peer that stops reading holds the caller back (NIOAsyncChannel's writer waits only
+    /// while the channel is not writable). Cancelling the task closes the channel, which
+    /// ends the wait with an error: a stream cut off in the middle of a frame is unusable
+    /// anyway, and time limits (direct delivery's) work by cancelling.
     /// Callable from any thread; writes from one task keep their order.
     /// - Parameter items: what the pipeline's last outbound handler takes (MailWire
     ///   `Frame`s); nothing is written for an empty array.
@@ -16,6 +19,11 @@ extension Channel {
     func writeAndFlush<Item: Sendable>(contentsOf items: [Item]) async throws {
         guard let last = items.indices.last else { return }
         for index in 0..<last { write(items[index], promise: nil) }
-        try await writeAndFlush(items[last]).get()
+        let flushed: EventLoopFuture<Void> = writeAndFlush(items[last])
+        try await withTaskCancellationHandler {
+            try await flushed.get()
+        } onCancel: {
+            close(promise: nil)
+        }
     }
 }
