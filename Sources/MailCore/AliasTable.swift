@@ -84,7 +84,7 @@ public struct AliasTable: Sendable, Equatable {
         if bare.lowercased().hasPrefix(":include:") { return .failure(Refusal(why: "include files are not supported: \(target)")) }
         var address = target
         if address.hasPrefix("<") && address.hasSuffix(">") { address = String(address.dropFirst().dropLast()) }
-        if !address.contains("@") {
+        if !address.utf8.contains(UInt8(ascii: "@")) {
             guard let name = MailboxName.directory(forLocalPart: address) else {
                 return .failure(Refusal(why: "not a valid local name: \(target)"))
             }

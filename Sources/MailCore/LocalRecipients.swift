@@ -94,7 +94,7 @@ public struct LocalRecipients: Sendable {
     }
 
     private func follow(_ target: String, domain: String, path: [String], into expansion: inout RecipientExpansion) {
-        guard target.contains("@") else {
+        guard target.utf8.contains(UInt8(ascii: "@")) else {
             return visit(target, as: "\(target)@\(domain)", domain: domain, path: path, into: &expansion)
         }
         let targetDomain = MailAddress.domain(of: target) ?? domain

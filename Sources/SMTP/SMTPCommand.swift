@@ -46,7 +46,7 @@ public enum SMTPCommand: Sendable, Equatable {
         }
         let verbEnd = text.utf8.firstIndex(of: UInt8(ascii: " ")) ?? text.endIndex
         let verb = text[..<verbEnd].uppercased()
-        let argument = text[verbEnd...].drop(while: { $0 == " " })
+        let argument = text[(text.utf8[verbEnd...].firstIndex { $0 != UInt8(ascii: " ") } ?? text.endIndex)...]
         switch verb {
         case "EHLO", "HELO":
             let domain = argument.split(separator: " ").first.map(String.init) ?? ""
