@@ -46,12 +46,6 @@ public final class MailWirePeer {
         try await channel.writeAndFlush(contentsOf: messages.map { $0.frame(requestID: requestID) })
     }
 
-    /// Sends content as CHUNK frames of at most `Frame.maximumChunk` octets, then `last`
-    /// (COMMIT, END) when given, with one flush.
-    public func sendContent(_ content: ByteBuffer, then last: Message? = nil, requestID: UInt32) async throws {
-        try await send(Message.chunks(of: content) + (last.map { [$0] } ?? []), requestID: requestID)
-    }
-
     /// The next message, `nil` at the end of the connection.
     /// - Throws: `MailWireError` for bytes that are not MailWire v1.
     public func receive() async throws -> (message: Message, requestID: UInt32)? {

@@ -107,8 +107,7 @@ final class SMTPConnectionDriver {
                 sentOctets += UInt64(content.readableBytes)
                 if content.readableBytes >= Self.uncopiedContent {
                     // A large piece (a slice of the input) leaves as it is, after what is held.
-                    try await sendPendingContent(wire)
-                    try await link { try await wire.sendContent(content, requestID: self.requestID) }
+                    try await sendPendingContent(wire, then: content)
                 } else {
                     pendingContent.writeBuffer(&content)
                     if pendingContent.readableBytes >= Frame.maximumChunk { try await sendPendingContent(wire) }
@@ -189,11 +188,11 @@ final class SMTPConnectionDriver {
     }
 
     private func commit(_ length: UInt64, wire: MailWirePeer) async throws {
-        let content = pendingContent
+        let chunks = Message.chunks(of: pendingContent)
         pendingContent.clear()
         let answer = try await link {
             // The last content and COMMIT leave in one write.
-            try await wire.sendContent(content, then: .commit(length), requestID: self.requestID)
+            try await wire.send(chunks + [.commit(length)], requestID: self.requestID)
             return try await wire.expect().message
         }
         switch answer {
@@ -213,12 +212,12 @@ final class SMTPConnectionDriver {
         }
     }
 
-    /// Sends the content held back as CHUNKs.
-    private func sendPendingContent(_ wire: MailWirePeer) async throws {
-        guard pendingContent.readableBytes > 0 else { return }
-        let content = pendingContent
+    /// Sends the content held back, then `piece` uncopied when given, as CHUNKs in one write.
+    private func sendPendingContent(_ wire: MailWirePeer, then piece: ByteBuffer? = nil) async throws {
+        let chunks = Message.chunks(of: pendingContent) + (piece.map(Message.chunks(of:)) ?? [])
         pendingContent.clear()
-        try await link { try await wire.sendContent(content, requestID: self.requestID) }
+        guard !chunks.isEmpty else { return }
+        try await link { try await wire.send(chunks, requestID: self.requestID) }
     }
 
     /// The link to tern-mtad broke: the session refuses the message with 451 and goes on.
