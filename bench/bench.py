@@ -328,17 +328,23 @@ class Sampler:
         return self.peak
 
 
+def smtp_source(port: int, messages: int, size: int, rcpt: str, sessions: int = 10) -> list[str]:
+    """The smtp-source command line of every load: `messages` messages of `size` octets to
+    `rcpt` over `sessions` sessions, one message per connection."""
+    return ["smtp-source", "-s", str(sessions), "-m", str(messages), "-l", str(size), "-f", "sender@bench.localhost",
+            "-t", rcpt, "-M", "client.localhost", f"127.0.0.1:{port}"]
+
+
 def load(system, sink: Sink | None, messages: int, size: int, relay: bool, timeout: float) -> dict:
     """smtp-source at full speed; returns throughput and CPU per message."""
-    target, count = (sink.count, None) if relay else (lambda: count_files(system.maildir / "new"), None)
+    target = sink.count if relay else (lambda: count_files(system.maildir / "new"))
     before = target()
     rcpt = f"{USER}@remote.test" if relay else f"{USER}@localhost"
     sampler = Sampler(system)
     split0 = system.cpu_by_process() if system.name == "tern" else {}
     cpu0, t0 = system.cpu_ticks(), time.monotonic()
-    source = subprocess.run(["smtp-source", "-s", "10", "-m", str(messages), "-l", str(size), "-f", "sender@bench.localhost",
-                             "-t", rcpt, "-M", "client.localhost", f"127.0.0.1:{system.port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout, preexec_fn=postfix_limits)
+    source = subprocess.run(smtp_source(system.port, messages, size, rcpt), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, timeout=timeout, preexec_fn=postfix_limits)
     accepted = time.monotonic() - t0
     deadline = t0 + timeout
     while target() - before < messages and time.monotonic() < deadline:

@@ -29,12 +29,6 @@ import bench
 DAEMONS = ("tern-submitd", "tern-mtad", "tern-deliverd")
 
 
-def send(port: int, messages: int, size: int, sessions: int) -> None:
-    subprocess.run(["smtp-source", "-s", str(sessions), "-m", str(messages), "-l", str(size),
-                    "-f", "sender@bench.localhost", "-t", f"{bench.USER}@localhost", "-M", "client.localhost",
-                    f"127.0.0.1:{port}"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def count(binaries: Path, daemon: str, messages: int, size: int, parent: Path) -> int:
     """Instructions `daemon` executed while `messages` messages passed through."""
     work = Path(tempfile.mkdtemp(prefix="tern-instructions-", dir=parent))
@@ -51,11 +45,12 @@ def count(binaries: Path, daemon: str, messages: int, size: int, parent: Path) -
         f"#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={out} --dump-instr=no {real} \"$@\"\n")
     (wrapped / daemon).chmod(0o755)
     tern = bench.Tern(wrapped, work, 9)
+    rcpt = f"{bench.USER}@localhost"
     try:
-        send(tern.port, 100, size, 5)
+        subprocess.run(bench.smtp_source(tern.port, 100, size, rcpt, sessions=5), check=True, stdout=subprocess.DEVNULL)
         pid = str(tern.pids()[daemon])
         subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        send(tern.port, messages, size, 10)
+        subprocess.run(bench.smtp_source(tern.port, messages, size, rcpt), check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["callgrind_control", "-d", pid], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1)
         dumps = sorted(work.glob("callgrind.out.*"), key=lambda p: p.stat().st_size)
