@@ -26,8 +26,8 @@ public struct DeliveryRequests: Sendable {
         directory = RecipientDirectory(aliasesFile: context.paths.aliasesFile, configuration: configuration, logger: logger)
         helpers = MailboxHelperPool(executable: helper ?? MailboxHelper.besideThisProgram(), hostname: configuration.hostname)
         delivery = LocalDelivery(directory: directory, configuration: configuration, mailRoot: context.paths.mailRoot,
-                                 mailboxes: MailboxDeliveries(helpers: helpers, logger: logger), forwarder: MessageForwarder(queueSocket: context.paths.queueSocket),
-                                 logger: logger)
+                                 mailboxes: MailboxDeliveries(helpers: helpers, logger: logger),
+                                 forwarder: MessageForwarder(queueSocket: context.paths.queueSocket), logger: logger)
         self.logger = logger
     }
 

@@ -1,9 +1,10 @@
 // tern-deliverd's side of tern-local (protocols/tern-local.md): the process, spawned with
 // posix_spawn(3) (safe in a multi-threaded process, unlike fork and setuid here) with
 // /dev/null on fd 0 and a socket on fd 3 that carries MailWire frames (one request at a
-// time, or a batch of deliveries back to back) until tern-deliverd closes it. The child gets default signal dispositions, an
-// empty signal mask, no environment and no other descriptor of this daemon. Its I/O is
-// blocking and runs on the pool's conversation threads (`MailboxHelperPool`).
+// time, or a batch of deliveries back to back) until tern-deliverd closes it. The child
+// gets default signal dispositions, an empty signal mask, no environment and no other
+// descriptor of this daemon. Its I/O is blocking and runs on the pool's conversation
+// threads (`MailboxHelperPool`).
 import Glibc
 import MailWire
 import NIOPosix
