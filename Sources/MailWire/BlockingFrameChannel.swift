@@ -10,6 +10,8 @@ public final class BlockingFrameChannel {
     public let descriptor: CInt
     private var input = ByteBuffer()
     private var decoder = FrameDecoder()
+    /// Octets one read(2) may take.
+    private static let readSize = 65_536
 
     /// Uses `descriptor` (not closed by this object).
     public init(descriptor: CInt) { self.descriptor = descriptor }
@@ -29,8 +31,12 @@ public final class BlockingFrameChannel {
     public func receive() throws -> (Message, UInt32)? {
         while true {
             if let frame = try decoder.decode(buffer: &input) { return (try Message(frame: frame), frame.requestID) }
+            // Decoded frames leave their octets behind the reader index: drop them before the
+            // buffer grows, or it holds everything the conversation ever carried. Free when
+            // all was decoded; else at most one partial frame moves, once per 64 KiB.
+            if input.readableBytes == 0 || input.readerIndex >= Self.readSize { input.discardReadBytes() }
             var failure: CInt = 0
-            let count = input.writeWithUnsafeMutableBytes(minimumWritableBytes: 65_536) { raw in
+            let count = input.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readSize) { raw in
                 while true {
                     let count = read(descriptor, raw.baseAddress, raw.count)
                     if count >= 0 { return count }

@@ -466,6 +466,32 @@ def test_one_running_helper_serves_a_mailbox_message_after_message(local, accoun
     assert all(uid != 0 for _, uid in helpers_of(local))
 
 
+def start_helper(spool: Path, *wrapper: str) -> tuple[subprocess.Popen, socket.socket]:
+    """tern-local for bob's mailbox under `spool` (run through `wrapper`, e.g. strace), its
+    fd 3 one end of a socket pair. Returns the process and the other end."""
+    ours, theirs = socket.socketpair()
+    fd = theirs.fileno()
+
+    def on_fd_3():
+        os.dup2(fd, 3)  # inheritable; Python's own descriptors are not, so only 0-3 reach it
+
+    helper = subprocess.Popen(
+        [*wrapper, str(BIN_DIR / "tern-local"), "--spool", str(spool), "--name", "bob", "--hostname", "test.localhost",
+         "--create"], close_fds=False, preexec_fn=on_fd_3)
+    theirs.close()
+    return helper, ours
+
+
+def delivery(request_id: int, content: bytes) -> bytes:
+    """DELIVER of `content` to bob, its CHUNKs (64 KiB at most) and END, as one request."""
+    frames = encode_frame(Frame(Type.DELIVER, request_id, {
+        "queue_id": f"0lDGMhr3h0tP{request_id:02d}".encode(), "reverse_path": b"alice@example.test",
+        "arrival": 1_795_971_919 + request_id, "flags": 0, "recipients": [b"bob@localhost"]}))
+    for offset in range(0, len(content), 65_536):
+        frames += encode_frame(Frame(Type.CHUNK, request_id, {"data": content[offset:offset + 65_536]}))
+    return frames + encode_frame(Frame(Type.END, request_id, {"total": len(content)}))
+
+
 def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
     """Runs tern-local for bob's mailbox under `strace -y -e trace=fsync` (plus `strace`
     options), sends it three DELIVERs in one write, reads three answers, ends the stream.
@@ -474,28 +500,10 @@ def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
         pytest.skip("strace is not installed")
     spool = tmp_path / "mail"
     spool.mkdir()
-    ours, theirs = socket.socketpair()
-    fd = theirs.fileno()
-
-    def on_fd_3():
-        os.dup2(fd, 3)  # inheritable; Python's own descriptors are not, so only 0-3 reach it
-
     trace = tmp_path / "strace"
-    helper = subprocess.Popen(
-        ["strace", "-y", "-e", "trace=fsync", *strace, "-o", str(trace), str(BIN_DIR / "tern-local"),
-         "--spool", str(spool), "--name", "bob", "--hostname", "test.localhost", "--create"],
-        close_fds=False, preexec_fn=on_fd_3)
-    theirs.close()
-    batch = bytearray()
-    for number in (1, 2, 3):
-        content = f"Subject: batch {number}\r\n\r\nbody {number}\r\n".encode()
-        queue_id = f"0lDGMhr3h0tPH{number}".encode()
-        batch += encode_frame(Frame(Type.DELIVER, number, {
-            "queue_id": queue_id, "reverse_path": b"alice@example.test", "arrival": 1_795_971_919 + number,
-            "flags": 0, "recipients": [b"bob@localhost"]}))
-        batch += encode_frame(Frame(Type.CHUNK, number, {"data": content}))
-        batch += encode_frame(Frame(Type.END, number, {"total": len(content)}))
-    ours.sendall(bytes(batch))
+    helper, ours = start_helper(spool, "strace", "-y", "-e", "trace=fsync", *strace, "-o", str(trace))
+    ours.sendall(b"".join(delivery(number, f"Subject: batch {number}\r\n\r\nbody {number}\r\n".encode())
+                          for number in (1, 2, 3)))
     stream = ours.makefile("rb")
     answers = [read_frame(stream.read) for _ in range(3)]
     stream.close()
@@ -516,6 +524,30 @@ def test_deliveries_sent_back_to_back_share_one_fsync_of_new(tmp_path):
     assert subjects == ["batch 1", "batch 2", "batch 3"]
     assert len([line for line in fsyncs if "/bob/new>" in line]) == 1, fsyncs
     assert len([line for line in fsyncs if "/bob/tmp/" in line]) == 3, fsyncs
+
+
+def test_a_helper_keeps_no_copy_of_what_it_delivered(tmp_path):
+    """A helper serves its mailbox as long as mail keeps coming, so what it read for
+    delivered messages must not stay in its memory: 48 messages of 1 MiB, one at a time,
+    and its resident size stays under 24 MiB (it held every octet it read, 64 MiB here,
+    before BlockingFrameChannel dropped decoded frames)."""
+    spool = tmp_path / "mail"
+    spool.mkdir()
+    helper, ours = start_helper(spool)
+    stream = ours.makefile("rb")
+    content = b"Subject: large\r\n\r\n" + (b"x" * 1022 + b"\r\n") * 1024
+    resident = []
+    for number in range(1, 49):
+        ours.sendall(delivery(number, content))
+        answer = read_frame(stream.read)
+        assert (answer.type, answer.request_id, answer.fields["results"][0]["code"]) == (Type.DELIVERED, number, 250)
+        status = Path(f"/proc/{helper.pid}/status").read_text()
+        resident.append(int(next(l for l in status.splitlines() if l.startswith("VmRSS:")).split()[1]))
+    stream.close()
+    ours.close()
+    assert helper.wait(timeout=30) == 0
+    assert len(os.listdir(spool / "bob" / "new")) == 48
+    assert max(resident) < 24 * 1024, f"tern-local's VmRSS in KiB, message by message: {resident}"
 
 
 def test_a_failed_fsync_of_new_fails_the_whole_batch_and_takes_its_names_back(tmp_path):
