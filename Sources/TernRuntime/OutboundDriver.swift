@@ -145,7 +145,7 @@ final class OutboundDriver {
             }
             do {
                 guard var more = try await inbound.next() else { return session.connectionLost("connection closed by the server") }
-                input.writeBuffer(&more)
+                input.appendReceived(&more)
             } catch {
                 return session.connectionLost("\(error)")
             }

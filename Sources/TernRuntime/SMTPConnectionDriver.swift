@@ -79,13 +79,7 @@ final class SMTPConnectionDriver {
                 return
             }
             if requireSecure && !more.secure { continue }
-            if input.readableBytes == 0 {
-                // Nothing left over: the received buffer becomes the input, uncopied.
-                input = more.bytes
-            } else {
-                if input.readerIndex > 65_536 { input.discardReadBytes() }
-                input.writeBuffer(&more.bytes)
-            }
+            input.appendReceived(&more.bytes)
         }
     }
 
