@@ -13,6 +13,12 @@ Both systems run on loopback only, as private instances in a scratch folder, alt
                         new/ (falling back to the file's mtime)
   idle                  RSS once started, and with 1,000 idle SMTP connections open
 
+The floor (bench/floor.c, compiled here) runs the local loads too: one process that
+answers SMTP and writes each message into the Maildir with the same fsyncs (file, then
+new/) and does nothing else. It is not a mail system: it shows what loopback SMTP and a
+durable Maildir delivery cost on this machine, about the least any design at this
+durability can spend, and so how much of Tern's cost is its own.
+
 CPU per message is user+sys time of the daemons, their live children and the children
 they reaped (for Tern: tern-local helpers; for Postfix: master and every process it
 started) over a load run, divided by the messages delivered.
@@ -286,6 +292,39 @@ class Postfix:
             time.sleep(0.1)
 
 
+class Floor:
+    """bench/floor.c on a loopback port, delivering into its own Maildir."""
+    name = "floor"
+    scenarios = ("local-1k", "local-100k")
+
+    def __init__(self, work: Path, program: Path):
+        self.port = free_port()
+        self.maildir = work / "floor"
+        self.proc = subprocess.Popen([str(program), str(self.port), str(self.maildir)], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def cpu_ticks(self) -> int:
+        return sum(proc_stat(self.proc.pid) or (0, 0))
+
+    def rss_kb(self, key: str = "VmRSS") -> dict[str, int]:
+        return {"floor": proc_status_kb(self.proc.pid, key)}
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    @staticmethod
+    def build(folder: Path) -> Path:
+        """Compiles bench/floor.c into `folder` with the C compiler on PATH."""
+        compiler = next((c for c in ("cc", "clang", "gcc") if shutil.which(c)), None)
+        if compiler is None:
+            raise RuntimeError("no C compiler on PATH (cc, clang or gcc) for bench/floor.c")
+        program = folder / "floor"
+        subprocess.run([compiler, "-O2", "-pthread", "-o", str(program), str(REPO / "bench" / "floor.c")], check=True)
+        return program
+
+
 class Sink:
     """smtp-sink on a loopback port dumping each transaction into a tmpfs folder."""
 
@@ -507,8 +546,12 @@ def run_once(name: str, scenario: str, parent: Path, args, messages: int, paced:
     sink = Sink(work)
     system = None
     try:
-        system = (Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n")
-                  if name == "tern" else Postfix(work, sink.port))
+        if name == "tern":
+            system = Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n")
+        elif name == "floor":
+            system = Floor(work, args.floor)
+        else:
+            system = Postfix(work, sink.port)
         if scenario.startswith(("local", "relay")):
             size = 1024 if scenario.endswith("1k") else 102400
             res = load(system, sink, messages, size, scenario.startswith("relay"), timeout=300)
@@ -530,7 +573,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="400 messages, 1 repetition, 300 latency samples")
     parser.add_argument("--repetitions", type=int)
     parser.add_argument("--messages", type=int)
-    parser.add_argument("--only", choices=["tern", "postfix"])
+    parser.add_argument("--only", choices=["tern", "postfix", "floor"])
     parser.add_argument("--scenarios", default="local-1k,local-100k,relay-1k,latency,idle")
     parser.add_argument("--tern-conf", default="", help="extra tern.conf lines (experiments; \\n separated)")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/DATE-HOST.json)")
@@ -542,15 +585,19 @@ def main() -> int:
     scenarios = args.scenarios.split(",")
     hard = ORIGINAL_NOFILE[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (8192 if hard == resource.RLIM_INFINITY else min(8192, hard), hard))
-    systems = [s for s in ("tern", "postfix") if args.only in (None, s)]
+    systems = [s for s in ("tern", "postfix", "floor") if args.only in (None, s)]
     results: dict[str, dict[str, list]] = {s: {} for s in systems}
 
     parent = runs_folder()
     try:
+        if "floor" in systems:
+            args.floor = Floor.build(parent)
         for rep in range(reps):
             order = systems if rep % 2 == 0 else list(reversed(systems))
             for scenario in scenarios:
                 for name in order:
+                    if name == "floor" and scenario not in Floor.scenarios:
+                        continue
                     res = run_once(name, scenario, parent, args, messages, paced)
                     results[name].setdefault(scenario, []).append(res)
                     brief = {k: v for k, v in res.items() if k in ("per_second", "cpu_ms_per_message", "p50_ms", "p99_ms")}
@@ -584,7 +631,7 @@ def summarize(results, systems) -> dict:
             put("latency p50 ms (100/s)", name, [x.get("p50_ms") for x in r["latency"]])
             put("latency p99 ms (100/s)", name, [x.get("p99_ms") for x in r["latency"]])
         peaks: dict[str, list] = {}
-        for runs in r.values():
+        for runs in (r.values() if name != "floor" else []):
             for x in runs:
                 for key, kb in x.get("peak_rss_kb_vmhwm", {}).items():
                     if name == "postfix" and key != "sum":
@@ -607,15 +654,17 @@ def summarize(results, systems) -> dict:
 
 def print_table(rows, systems, messages, reps):
     print(f"\n{messages} messages per load run, 10 sessions; medians of {reps} repetition(s)\n")
-    header = f"{'measure':44} " + " ".join(f"{s:>10}" for s in systems) + ("  tern/postfix" if len(systems) == 2 else "")
+    ratios = [other for other in ("postfix", "floor") if "tern" in systems and other in systems]
+    header = f"{'measure':44} " + " ".join(f"{s:>10}" for s in systems) + "".join(f"  {'tern/' + o:>12}" for o in ratios)
     print(header)
     print("-" * len(header))
     for row, values in rows.items():
         cells = " ".join(f"{values.get(s) if values.get(s) is not None else '-':>10}" for s in systems)
-        ratio = ""
-        if len(systems) == 2 and values.get("tern") and values.get("postfix"):
-            ratio = f"  {values['tern'] / values['postfix']:.2f}"
-        print(f"{row:44} {cells}{ratio}")
+        shown = ""
+        for other in ratios:
+            ratio = f"{values['tern'] / values[other]:.2f}" if values.get("tern") and values.get(other) else ""
+            shown += f"  {ratio:>12}"
+        print(f"{row:44} {cells}{shown.rstrip()}")
 
 
 if __name__ == "__main__":
