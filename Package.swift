@@ -66,7 +66,8 @@ let package = Package(
         .executableTarget(name: "smtp-fuzz", dependencies: ["SMTP", "MailCore", nio]),
         // Tests mirror sources.
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], exclude: ["Golden"]),
-        .testTarget(name: "MailWireTests", dependencies: ["MailWire", "MailCore", nio]),
+        .testTarget(name: "MailWireTests", dependencies: ["MailWire", "MailCore", nio,
+                                                          .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "MailCore", nio]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio, logging], exclude: ["Golden"]),
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", "PosixFile", nio]),

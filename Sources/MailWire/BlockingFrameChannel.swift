@@ -75,19 +75,52 @@ public final class BlockingFrameChannel {
         try send(messages.map { ($0, requestID) })
     }
 
-    /// Sends messages of several requests, each with its request id, in one write.
+    /// Sends messages of several requests, each with its request id, in one writev(2).
+    /// Headers and small payloads are joined into buffers; payloads of
+    /// `FrameWriter.separatePayload` octets or more (message content) go from their own
+    /// buffers, uncopied.
     /// - Throws: `MailWireError` when one cannot be encoded (nothing is sent then),
     ///   `ChannelFailure` for a failed write.
     public func send(_ messages: [(message: Message, requestID: UInt32)]) throws {
-        var out = ByteBuffer()
-        for (message, requestID) in messages { try FrameEncoder().encode(data: message.frame(requestID: requestID), out: &out) }
-        try out.withUnsafeReadableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { throw ChannelFailure(errno: errno) }
-                offset += written
+        var pieces: [ByteBuffer] = []
+        var joined = ByteBuffer()
+        for (message, requestID) in messages {
+            let frame = message.frame(requestID: requestID)
+            guard frame.payload.readableBytes >= FrameWriter.separatePayload else {
+                try FrameEncoder().encode(data: frame, out: &joined)
+                continue
+            }
+            frame.writeHeader(into: &joined)
+            pieces += [joined, frame.payload]
+            joined = ByteBuffer()
+        }
+        if joined.readableBytes > 0 { pieces.append(joined) }
+        try write(pieces[...], gathered: [])
+    }
+
+    /// Writes `pieces` after the octets `gathered` points to, all in order: one iovec per
+    /// piece, each valid while its buffer's closure runs.
+    private func write(_ pieces: ArraySlice<ByteBuffer>, gathered: [iovec]) throws {
+        guard let first = pieces.first else { return try writeAll(gathered[...]) }
+        try first.withUnsafeReadableBytes { raw in
+            try write(pieces.dropFirst(), gathered: gathered + [iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count)])
+        }
+    }
+
+    private func writeAll(_ vectors: ArraySlice<iovec>) throws {
+        var vectors = vectors
+        while vectors.contains(where: { $0.iov_len > 0 }) {
+            let written = vectors.withUnsafeBufferPointer { writev(descriptor, $0.baseAddress, CInt($0.count)) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw ChannelFailure(errno: errno) }
+            var left = written
+            while let first = vectors.first, left >= first.iov_len {
+                left -= first.iov_len
+                vectors = vectors.dropFirst()
+            }
+            if left > 0 {
+                vectors[vectors.startIndex].iov_base += left
+                vectors[vectors.startIndex].iov_len -= left
             }
         }
     }

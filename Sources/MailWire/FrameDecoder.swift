@@ -42,12 +42,20 @@ public struct FrameEncoder: MessageToByteEncoder {
 
     public func encode(data frame: Frame, out: inout ByteBuffer) throws {
         out.reserveCapacity(minimumWritableBytes: Frame.headerSize + frame.payload.readableBytes)
-        out.writeInteger(UInt32(frame.payload.readableBytes))
-        out.writeInteger(Frame.version)
-        out.writeInteger(frame.type.rawValue)
-        out.writeInteger(frame.flags)
-        out.writeInteger(frame.requestID)
+        frame.writeHeader(into: &out)
         var payload = frame.payload
         out.writeBuffer(&payload)
+    }
+}
+
+extension Frame {
+    /// Appends the 12-octet header: payload length, version, type, flags, request id,
+    /// big-endian (protocols/mailwire.md §Frame).
+    func writeHeader(into out: inout ByteBuffer) {
+        out.writeInteger(UInt32(payload.readableBytes))
+        out.writeInteger(Frame.version)
+        out.writeInteger(type.rawValue)
+        out.writeInteger(flags)
+        out.writeInteger(requestID)
     }
 }

@@ -1,4 +1,4 @@
-// The pipeline of every MailWire connection: frame decoder and encoder, wrapped for async use.
+// The pipeline of every MailWire connection: frame decoder and writer, wrapped for async use.
 import MailWire
 import NIOCore
 
@@ -11,7 +11,7 @@ enum MailWireChannel {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandlers([
                 ByteToMessageHandler(FrameDecoder(), maximumBufferSize: Frame.headerSize + Frame.maximumPayload),
-                MessageToByteHandler(FrameEncoder()),
+                FrameWriter(),
             ])
             return try MailWireConnection(wrappingChannelSynchronously: channel)
         }
