@@ -10,8 +10,14 @@ public final class BlockingFrameChannel {
     public let descriptor: CInt
     private var input = ByteBuffer()
     private var decoder = FrameDecoder()
-    /// Octets one read(2) may take.
-    private static let readSize = 65_536
+    /// The least free room in `input` offered to each read(2).
+    private static let readRoom = 65_536
+    /// Decoded octets are dropped once this many lie behind the reader index (or at once
+    /// when nothing is left to decode): a 64 KiB CHUNK rarely ends where a read does, so
+    /// dropping them before every read would move nearly every frame once more.
+    private static let compactAfter = 1_048_576
+    /// The most iovecs one writev(2) takes (IOV_MAX).
+    private static let vectorLimit = Int(sysconf(CInt(_SC_IOV_MAX)))
 
     /// Uses `descriptor` (not closed by this object).
     public init(descriptor: CInt) { self.descriptor = descriptor }
@@ -32,11 +38,10 @@ public final class BlockingFrameChannel {
         while true {
             if let frame = try decoder.decode(buffer: &input) { return (try Message(frame: frame), frame.requestID) }
             // Decoded frames leave their octets behind the reader index: drop them before the
-            // buffer grows, or it holds everything the conversation ever carried. Free when
-            // all was decoded; else at most one partial frame moves, once per 64 KiB.
-            if input.readableBytes == 0 || input.readerIndex >= Self.readSize { input.discardReadBytes() }
+            // buffer grows, or it holds everything the conversation ever carried.
+            if input.readableBytes == 0 || input.readerIndex >= Self.compactAfter { input.discardReadBytes() }
             var failure: CInt = 0
-            let count = input.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readSize) { raw in
+            let count = input.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.readRoom) { raw in
                 while true {
                     let count = read(descriptor, raw.baseAddress, raw.count)
                     if count >= 0 { return count }
@@ -75,9 +80,9 @@ public final class BlockingFrameChannel {
         try send(messages.map { ($0, requestID) })
     }
 
-    /// Sends messages of several requests, each with its request id, in one writev(2).
-    /// Headers and small payloads are joined into buffers; payloads of
-    /// `FrameWriter.separatePayload` octets or more (message content) go from their own
+    /// Sends messages of several requests, each with its request id, in one writev(2)
+    /// (more when they need over IOV_MAX pieces). Headers and small payloads are joined
+    /// into buffers; payloads of `Frame.separatePayload` octets or more go from their own
     /// buffers, uncopied.
     /// - Throws: `MailWireError` when one cannot be encoded (nothing is sent then),
     ///   `ChannelFailure` for a failed write.
@@ -86,7 +91,7 @@ public final class BlockingFrameChannel {
         var joined = ByteBuffer()
         for (message, requestID) in messages {
             let frame = message.frame(requestID: requestID)
-            guard frame.payload.readableBytes >= FrameWriter.separatePayload else {
+            guard frame.payload.readableBytes >= Frame.separatePayload else {
                 try FrameEncoder().encode(data: frame, out: &joined)
                 continue
             }
@@ -110,7 +115,7 @@ public final class BlockingFrameChannel {
     private func writeAll(_ vectors: ArraySlice<iovec>) throws {
         var vectors = vectors
         while vectors.contains(where: { $0.iov_len > 0 }) {
-            let written = vectors.withUnsafeBufferPointer { writev(descriptor, $0.baseAddress, CInt($0.count)) }
+            let written = vectors.withUnsafeBufferPointer { writev(descriptor, $0.baseAddress, CInt(min($0.count, Self.vectorLimit))) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { throw ChannelFailure(errno: errno) }
             var left = written

@@ -25,6 +25,22 @@ public struct Frame: Sendable, Equatable {
         self.requestID = requestID
         self.payload = payload
     }
+
+    /// Payloads of this many octets or more (message content, mostly) are written from
+    /// their own buffers behind their header, uncopied (`FrameWriter`,
+    /// `BlockingFrameChannel.send`); smaller frames are joined into one buffer, since one
+    /// buffer to write costs less than two for a few dozen octets.
+    static let separatePayload = 4_096
+
+    /// Appends the 12-octet header: payload length, version, type, flags, request id,
+    /// big-endian.
+    func writeHeader(into out: inout ByteBuffer) {
+        out.writeInteger(UInt32(payload.readableBytes))
+        out.writeInteger(Frame.version)
+        out.writeInteger(type.rawValue)
+        out.writeInteger(flags)
+        out.writeInteger(requestID)
+    }
 }
 
 /// The message types of MailWire v1 (protocols/mailwire.md §Message types).

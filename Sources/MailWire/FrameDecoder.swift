@@ -48,14 +48,3 @@ public struct FrameEncoder: MessageToByteEncoder {
     }
 }
 
-extension Frame {
-    /// Appends the 12-octet header: payload length, version, type, flags, request id,
-    /// big-endian (protocols/mailwire.md §Frame).
-    func writeHeader(into out: inout ByteBuffer) {
-        out.writeInteger(UInt32(payload.readableBytes))
-        out.writeInteger(Frame.version)
-        out.writeInteger(type.rawValue)
-        out.writeInteger(flags)
-        out.writeInteger(requestID)
-    }
-}

@@ -7,13 +7,14 @@ import NIOCore
 extension ByteBuffer {
     /// Appends octets just read from the connection to this input, whose reader index marks
     /// what was parsed: they become the input as they are, uncopied, when nothing is left
-    /// over; else the parsed octets are dropped once they pass 64 KiB and the new ones
-    /// appended. The input holds at most its unparsed octets plus 64 KiB.
+    /// over; else the parsed octets are dropped once 64 KiB or more of them lie behind the
+    /// reader index, and the new ones appended. Parsed octets held: under 64 KiB plus one
+    /// read.
     mutating func appendReceived(_ received: inout ByteBuffer) {
         if readableBytes == 0 {
             self = received
         } else {
-            if readerIndex > 65_536 { discardReadBytes() }
+            if readerIndex >= 65_536 { discardReadBytes() }
             writeBuffer(&received)
         }
     }
