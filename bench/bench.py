@@ -13,11 +13,12 @@ Both systems run on loopback only, as private instances in a scratch folder, alt
                         new/ (falling back to the file's mtime)
   idle                  RSS once started, and with 1,000 idle SMTP connections open
 
-The floor (bench/floor.c, compiled here) runs the local loads too: one process that
-answers SMTP and writes each message into the Maildir with the same fsyncs (file, then
-new/) and does nothing else. It is not a mail system: it shows what loopback SMTP and a
-durable Maildir delivery cost on this machine, about the least any design at this
-durability can spend, and so how much of Tern's cost is its own.
+The floor (bench/floor.c, compiled here with the C compiler on PATH; skipped without
+one) runs the local loads too: one process that answers SMTP and writes each message
+into the Maildir, fsyncing the file and then new/, and does nothing else. It is not a
+mail system: it shows what loopback SMTP and a durable Maildir delivery cost on this
+machine, roughly the least any design at this durability spends, and so how much of
+Tern's cost is its own.
 
 CPU per message is user+sys time of the daemons, their live children and the children
 they reaped (for Tern: tern-local helpers; for Postfix: master and every process it
@@ -103,6 +104,14 @@ def children(pid: int) -> list[int]:
         except OSError:
             pass
     return out
+
+
+def new_folder(prefix: str, parent: str | Path | None) -> Path:
+    """A new folder under `parent` that every user may pass through (0755): the daemons'
+    and Postfix's users reach their files below it."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    folder.chmod(0o755)
+    return folder
 
 
 def count_files(path: Path) -> int:
@@ -315,11 +324,12 @@ class Floor:
         self.proc.wait(10)
 
     @staticmethod
-    def build(folder: Path) -> Path:
-        """Compiles bench/floor.c into `folder` with the C compiler on PATH."""
+    def build(folder: Path) -> Path | None:
+        """Compiles bench/floor.c into `folder` with the C compiler on PATH; None without one."""
         compiler = next((c for c in ("cc", "clang", "gcc") if shutil.which(c)), None)
         if compiler is None:
-            raise RuntimeError("no C compiler on PATH (cc, clang or gcc) for bench/floor.c")
+            print("no C compiler on PATH (cc, clang or gcc): the floor is not measured", file=sys.stderr)
+            return None
         program = folder / "floor"
         subprocess.run([compiler, "-O2", "-pthread", "-o", str(program), str(REPO / "bench" / "floor.c")], check=True)
         return program
@@ -330,8 +340,7 @@ class Sink:
 
     def __init__(self, work: Path):
         self.port = free_port()
-        self.dumps = Path(tempfile.mkdtemp(prefix="tern-bench-sink-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
-        self.dumps.chmod(0o755)
+        self.dumps = new_folder("tern-bench-sink-", "/dev/shm" if os.path.isdir("/dev/shm") else None)
         shutil.chown(self.dumps, "nobody", "nogroup")
         self.proc = subprocess.Popen(["smtp-sink", "-u", "nobody", "-d", f"{self.dumps}/%H%M%S.", f"127.0.0.1:{self.port}", "512"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=postfix_limits)
@@ -527,8 +536,7 @@ def runs_folder() -> Path:
     Each system still pays for what it removes itself during its own run (Postfix, a queue
     file per message).
     """
-    parent = Path(tempfile.mkdtemp(prefix="tern-bench-", dir="/var/tmp"))
-    parent.chmod(0o755)
+    parent = new_folder("tern-bench-", "/var/tmp")
     try:
         spread = subprocess.run(["chattr", "+T", str(parent)], capture_output=True, text=True)
         problem = spread.stderr.strip() if spread.returncode != 0 else ""
@@ -541,15 +549,14 @@ def runs_folder() -> Path:
 
 def run_once(name: str, scenario: str, parent: Path, args, messages: int, paced: int) -> dict:
     """One scenario on a fresh instance of one system, in its own folder under `parent`."""
-    work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=parent))
-    work.chmod(0o755)
-    sink = Sink(work)
+    work = new_folder(f"{name}-", parent)
+    sink = Sink(work) if name != "floor" else None
     system = None
     try:
-        if name == "tern":
-            system = Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n")
-        elif name == "floor":
+        if name == "floor":
             system = Floor(work, args.floor)
+        elif name == "tern":
+            system = Tern(args.bin, work, sink.port, args.tern_conf.replace("\\n", "\n") + "\n")
         else:
             system = Postfix(work, sink.port)
         if scenario.startswith(("local", "relay")):
@@ -564,7 +571,8 @@ def run_once(name: str, scenario: str, parent: Path, args, messages: int, paced:
     finally:
         if system:
             system.close()
-        sink.close()
+        if sink:
+            sink.close()
 
 
 def main() -> int:
@@ -586,12 +594,13 @@ def main() -> int:
     hard = ORIGINAL_NOFILE[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (8192 if hard == resource.RLIM_INFINITY else min(8192, hard), hard))
     systems = [s for s in ("tern", "postfix", "floor") if args.only in (None, s)]
-    results: dict[str, dict[str, list]] = {s: {} for s in systems}
-
     parent = runs_folder()
     try:
         if "floor" in systems:
-            args.floor = Floor.build(parent)
+            args.floor = Floor.build(parent) if set(scenarios) & set(Floor.scenarios) else None
+            if args.floor is None:
+                systems.remove("floor")
+        results: dict[str, dict[str, list]] = {s: {} for s in systems}
         for rep in range(reps):
             order = systems if rep % 2 == 0 else list(reversed(systems))
             for scenario in scenarios:
@@ -631,7 +640,7 @@ def summarize(results, systems) -> dict:
             put("latency p50 ms (100/s)", name, [x.get("p50_ms") for x in r["latency"]])
             put("latency p99 ms (100/s)", name, [x.get("p99_ms") for x in r["latency"]])
         peaks: dict[str, list] = {}
-        for runs in (r.values() if name != "floor" else []):
+        for runs in (r.values() if name != "floor" else []):  # the floor's memory is not compared
             for x in runs:
                 for key, kb in x.get("peak_rss_kb_vmhwm", {}).items():
                     if name == "postfix" and key != "sum":

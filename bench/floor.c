@@ -1,11 +1,11 @@
-// The floor of bench.py: the least work any SMTP server can do to put each message
-// durably into a Maildir, at the durability Tern and Postfix give. One process, 16
-// threads blocked in accept(2), no queue, no second process, no parsing beyond line ends
-// and the end-of-data line (RFC 5321 §4.5.2 dot-unstuffing included); each message is
-// written to tmp/, fsynced, linked into new/, and new/ fsynced before the 250 (one
-// directory fsync per message: no sharing between messages). What it costs per message is
-// the kernel's part of SMTP over loopback TCP and of a durable Maildir delivery on this
-// machine; whatever a real mail system spends beyond it is its own.
+// The floor of bench.py: about the least work an SMTP server can do to put each message
+// durably into a Maildir. One process, 16 threads blocked in accept(2), no queue, no
+// second process, no parsing beyond line ends and the end-of-data line (RFC 5321 §4.5.2
+// dot-unstuffing included); each message is written to tmp/, fsynced, linked into new/,
+// and new/ fsynced before the 250. That is one directory fsync per message, where Tern
+// shares one per batch of deliveries and Postfix does none; the file fsync is the same
+// for all three. What it costs per message is mostly the kernel's part of SMTP over
+// loopback TCP and of a durable Maildir delivery on this machine.
 //
 //   floor PORT MAILDIR     listens on 127.0.0.1:PORT; MAILDIR gets tmp/, new/ and cur/
 #define _GNU_SOURCE

@@ -20,7 +20,6 @@ import argparse
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,8 +30,7 @@ DAEMONS = ("tern-submitd", "tern-mtad", "tern-deliverd")
 
 def count(binaries: Path, daemon: str, messages: int, size: int, parent: Path) -> int:
     """Instructions `daemon` executed while `messages` messages passed through."""
-    work = Path(tempfile.mkdtemp(prefix="tern-instructions-", dir=parent))
-    work.chmod(0o755)
+    work = bench.new_folder("tern-instructions-", parent)
     wrapped = work / "bin"
     wrapped.mkdir()
     for name in (*DAEMONS, "tern-local"):
