@@ -119,8 +119,10 @@ private final class IdleHelpers: Sendable {
         let (old, left) = state.withLockedValue { state -> ([MailboxHelper], Bool) in
             var old: [MailboxHelper] = []
             for (key, list) in state.waiting {
-                old += list.filter { $0.idleSince <= deadline }
-                let fresh = list.filter { $0.idleSince > deadline }
+                var fresh: [MailboxHelper] = []
+                for helper in list {
+                    if helper.idleSince <= deadline { old.append(helper) } else { fresh.append(helper) }
+                }
                 state.waiting[key] = fresh.isEmpty ? nil : fresh
             }
             if state.waiting.isEmpty { state.sweeping = false }
