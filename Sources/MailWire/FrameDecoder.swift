@@ -47,4 +47,3 @@ public struct FrameEncoder: MessageToByteEncoder {
         out.writeBuffer(&payload)
     }
 }
-
