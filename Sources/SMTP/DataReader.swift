@@ -44,6 +44,11 @@ public struct DataReader: Sendable {
 
     private static let heldCR: ByteBuffer = ByteBuffer(bytes: [UInt8(ascii: "\r")])
 
+    /// Whether `byte` leaves the scan inside a line: anything but NUL, LF and CR.
+    private static func staysInLine(_ byte: UInt8) -> Bool {
+        byte > 13 || (byte != 0 && byte != 10 && byte != 13)
+    }
+
     /// A mask of `word`'s eight octets (first octet lowest) whose lowest set bit is the top
     /// bit of the first octet below 14 (NUL, LF and CR are); zero when there is none. That
     /// octet borrows into its own top bit in `word - 0x0E…`, and no octet of 14 or more
@@ -81,7 +86,7 @@ public struct DataReader: Sendable {
                             run += below.trailingZeroBitCount / 8
                         }
                         let byte = bytes[run]
-                        guard byte > 13 || (byte != 0 && byte != 10 && byte != 13) else { break }
+                        guard Self.staysInLine(byte) else { break }
                         run += 1
                     }
                     lineLength += run - offset
@@ -90,7 +95,7 @@ public struct DataReader: Sendable {
                     // The usual line end in one step: CRLF, then an octet that starts an
                     // ordinary line (no dot, CR, LF or NUL), which leaves the scan in a line.
                     if bytes[offset] == UInt8(ascii: "\r"), offset + 2 < bytes.count, bytes[offset + 1] == UInt8(ascii: "\n"),
-                       case let next = bytes[offset + 2], next != UInt8(ascii: "."), next > 13 || (next != 0 && next != 10 && next != 13) {
+                       case let next = bytes[offset + 2], next != UInt8(ascii: "."), Self.staysInLine(next) {
                         longestLine = max(longestLine, lineLength + 2)
                         lineLength = 1
                         offset += 3

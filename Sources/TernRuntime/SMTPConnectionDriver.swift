@@ -182,8 +182,7 @@ final class SMTPConnectionDriver {
     }
 
     private func commit(_ length: UInt64, wire: MailWirePeer) async throws {
-        let chunks = Message.chunks(of: pendingContent)
-        pendingContent.clear()
+        let chunks = takePendingChunks()
         let answer = try await link {
             // The last content and COMMIT leave in one write.
             try await wire.send(chunks + [.commit(length)], requestID: self.requestID)
@@ -208,10 +207,15 @@ final class SMTPConnectionDriver {
 
     /// Sends the content held back, then `piece` uncopied when given, as CHUNKs in one write.
     private func sendPendingContent(_ wire: MailWirePeer, then piece: ByteBuffer? = nil) async throws {
-        let chunks = Message.chunks(of: pendingContent) + (piece.map(Message.chunks(of:)) ?? [])
-        pendingContent.clear()
+        let chunks = takePendingChunks() + (piece.map(Message.chunks(of:)) ?? [])
         guard !chunks.isEmpty else { return }
         try await link { try await wire.send(chunks, requestID: self.requestID) }
+    }
+
+    /// The content held back as CHUNKs; nothing is held afterwards.
+    private func takePendingChunks() -> [Message] {
+        defer { pendingContent.clear() }
+        return Message.chunks(of: pendingContent)
     }
 
     /// The link to tern-mtad broke: the session refuses the message with 451 and goes on.
