@@ -25,7 +25,7 @@ from pathlib import Path
 
 import bench
 
-DAEMONS = ("tern-submitd", "tern-mtad", "tern-deliverd")
+DAEMONS = tuple(bench.Tern.DAEMONS)
 
 
 def count(binaries: Path, daemon: str, messages: int, size: int, parent: Path) -> int:
