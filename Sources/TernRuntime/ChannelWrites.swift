@@ -1,6 +1,6 @@
-// Writes straight into a channel's pipeline, for MailWire peers: NIOAsyncChannel's
-// outbound writer is generic code NIO does not specialize for our element types, and its
-// yields cost more than the pipeline write itself (measured with callgrind).
+// Writes straight into a channel's pipeline, for MailWire peers and SMTP replies:
+// NIOAsyncChannel's outbound writer is generic code NIO does not specialize for our
+// element types, and its yields cost more than the pipeline write itself (callgrind).
 import NIOCore
 
 extension Channel {
@@ -14,7 +14,7 @@ extension Channel {
     /// anyway, and time limits (direct delivery's) work by cancelling.
     /// Callable from any thread; writes from one task keep their order.
     /// - Parameter items: what the pipeline's last outbound handler takes (MailWire
-    ///   `Frame`s); nothing is written for an empty array.
+    ///   `Frame`s, SMTP reply `ByteBuffer`s); nothing is written for an empty array.
     /// - Throws: `ChannelError` (e.g. `.ioOnClosedChannel`) or the I/O error of the failed write.
     func writeAndFlush<Item: Sendable>(contentsOf items: [Item]) async throws {
         guard let last = items.indices.last else { return }

@@ -19,48 +19,49 @@ public enum LocalSubmission {
     /// Submits `message` (LF or CRLF line ends) for `envelope` through the Unix socket at `path`.
     /// - Returns: the final 250 reply (it names the queue ID), or where and why it failed.
     public static func submit(path: String, hostname: String, envelope: Envelope, message: [UInt8]) async -> Result<Reply, Failure> {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let (channel, inbox): (any Channel, ChannelInbox<ByteBuffer>)
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            (channel, inbox) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(unixDomainSocketPath: path) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    channel.eventLoop.makeCompletedFuture { (channel, try ChannelInbox<ByteBuffer>.installed(on: channel)) }
                 }
         } catch {
             return .failure(Failure(stage: "connect \(path)", reply: nil, detail: "\(error)"))
         }
+        defer { channel.close(promise: nil) }
+        var input = ByteBuffer()
+        var parser = ReplyParser()
+        func expect(_ stage: String, _ success: Int) async throws -> Reply {
+            while true {
+                if let reply = try parser.next(&input) {
+                    guard reply.code == success else { throw Failure(stage: stage, reply: reply, detail: "") }
+                    return reply
+                }
+                guard var more = try await inbox.next() else {
+                    throw Failure(stage: stage, reply: nil, detail: "connection closed by the server")
+                }
+                input.writeBuffer(&more)
+            }
+        }
+        func write(_ bytes: ByteBuffer) async throws {
+            try await channel.writeAndFlush(contentsOf: [bytes])
+        }
+        func send(_ line: String, expecting code: Int) async throws -> Reply {
+            try await write(ByteBuffer(string: line + "\r\n"))
+            return try await expect(line, code)
+        }
         do {
-            return .success(try await channel.executeThenClose { inbound, outbound in
-                var replies = inbound.makeAsyncIterator()
-                var input = ByteBuffer()
-                var parser = ReplyParser()
-                func expect(_ stage: String, _ success: Int) async throws -> Reply {
-                    while true {
-                        if let reply = try parser.next(&input) {
-                            guard reply.code == success else { throw Failure(stage: stage, reply: reply, detail: "") }
-                            return reply
-                        }
-                        guard var more = try await replies.next() else {
-                            throw Failure(stage: stage, reply: nil, detail: "connection closed by the server")
-                        }
-                        input.writeBuffer(&more)
-                    }
-                }
-                func send(_ line: String, expecting code: Int) async throws -> Reply {
-                    try await outbound.write(ByteBuffer(string: line + "\r\n"))
-                    return try await expect(line, code)
-                }
-                _ = try await expect("greeting", 220)
-                _ = try await send("EHLO \(hostname)", expecting: 250)
-                _ = try await send("MAIL FROM:<\(envelope.reversePath)> BODY=8BITMIME", expecting: 250)
-                for recipient in envelope.recipients { _ = try await send("RCPT TO:<\(recipient)>", expecting: 250) }
-                _ = try await send("DATA", expecting: 354)
-                var stuffer = DotStuffer()
-                try await outbound.write(stuffer.encode(ByteBuffer(bytes: message)))
-                try await outbound.write(stuffer.finish())
-                let queued = try await expect("end of data", 250)
-                try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
-                return queued
-            })
+            _ = try await expect("greeting", 220)
+            _ = try await send("EHLO \(hostname)", expecting: 250)
+            _ = try await send("MAIL FROM:<\(envelope.reversePath)> BODY=8BITMIME", expecting: 250)
+            for recipient in envelope.recipients { _ = try await send("RCPT TO:<\(recipient)>", expecting: 250) }
+            _ = try await send("DATA", expecting: 354)
+            var stuffer = DotStuffer()
+            try await write(stuffer.encode(ByteBuffer(bytes: message)))
+            try await write(stuffer.finish())
+            let queued = try await expect("end of data", 250)
+            try? await write(ByteBuffer(string: "QUIT\r\n"))
+            return .success(queued)
         } catch let failure as Failure {
             return .failure(failure)
         } catch {

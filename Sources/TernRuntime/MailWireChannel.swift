@@ -1,9 +1,18 @@
-// The pipeline of every MailWire connection: frame decoder and writer, wrapped for async use.
+// The pipeline of every MailWire connection: frame decoder and writer, and the inbox its
+// task reads the frames from.
 import MailWire
 import NIOCore
 
-/// A MailWire connection as an async channel of frames.
-public typealias MailWireConnection = NIOAsyncChannel<Frame, Frame>
+/// A MailWire connection: its channel (frames are written into it) and the frames read.
+public final class MailWireConnection: Sendable {
+    public let channel: any Channel
+    let inbox: ChannelInbox<Frame>
+
+    init(channel: any Channel, inbox: ChannelInbox<Frame>) {
+        self.channel = channel
+        self.inbox = inbox
+    }
+}
 
 enum MailWireChannel {
     /// Installs the codec on a new channel (on its event loop).
@@ -13,7 +22,7 @@ enum MailWireChannel {
                 ByteToMessageHandler(FrameDecoder(), maximumBufferSize: Frame.headerSize + Frame.maximumPayload),
                 FrameWriter(),
             ])
-            return try MailWireConnection(wrappingChannelSynchronously: channel)
+            return MailWireConnection(channel: channel, inbox: try .installed(on: channel))
         }
     }
 }

@@ -14,11 +14,10 @@ public enum MailWireClient {
     ///   answers the handshake with ERROR, and what `body` throws.
     public static func withConnection<T: Sendable>(path: String, name: String, _ body: (MailWirePeer) async throws -> T) async throws -> T {
         let connection = try await connect(path: path)
-        return try await connection.executeThenClose { inbound, _ in
-            let peer = MailWirePeer(inbound: inbound, channel: connection.channel)
-            try await handshake(peer, name: name)
-            return try await body(peer)
-        }
+        defer { connection.channel.close(promise: nil) }
+        let peer = MailWirePeer(connection)
+        try await handshake(peer, name: name)
+        return try await body(peer)
     }
 
     /// Opens a connection to a MailWire server, before the handshake, on the calling

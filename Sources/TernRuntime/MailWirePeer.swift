@@ -1,5 +1,5 @@
 // One end of a MailWire connection after the handshake: typed send and receive, reading
-// frames through an NIOAsyncChannel and writing them into its channel (`ChannelWrites`).
+// frames from the connection's inbox and writing them into its channel (`ChannelWrites`).
 // Used by one task at a time.
 import MailCore
 import MailWire
@@ -7,7 +7,7 @@ import NIOCore
 
 /// A MailWire connection's reader and writer.
 public final class MailWirePeer {
-    private var inbound: NIOAsyncChannelInboundStream<Frame>.AsyncIterator
+    private let inbox: ChannelInbox<Frame>
     private let channel: Channel
     private var lastRequestID: UInt32 = 0
     /// A client's request is started and has no final answer yet.
@@ -18,10 +18,9 @@ public final class MailWirePeer {
     /// connection is lost (protocols/mailwire.md §Closing), so the request is never replayed.
     private(set) var committed = false
 
-    /// - Parameter channel: the connection's channel (a MailWire pipeline), written directly.
-    init(inbound: NIOAsyncChannelInboundStream<Frame>, channel: Channel) {
-        self.inbound = inbound.makeAsyncIterator()
-        self.channel = channel
+    init(_ connection: MailWireConnection) {
+        inbox = connection.inbox
+        channel = connection.channel
     }
 
     /// A fresh request id for a client's next request (HELLO is 0).
@@ -49,7 +48,7 @@ public final class MailWirePeer {
     /// The next message, `nil` at the end of the connection.
     /// - Throws: `MailWireError` for bytes that are not MailWire v1.
     public func receive() async throws -> (message: Message, requestID: UInt32)? {
-        guard let frame = try await inbound.next() else { return nil }
+        guard let frame = try await inbox.next() else { return nil }
         let message = try Message(frame: frame)
         answerStarted = true
         if message.isFinalAnswer { requestOpen = false }

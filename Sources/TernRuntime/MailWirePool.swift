@@ -183,21 +183,20 @@ public final class MailWirePool: Service, Sendable {
         }
     }
 
-    /// Holds one connection open (its `executeThenClose` scope) until it is retired.
+    /// Holds one connection open until it is retired, then closes it.
     private func own(_ opening: Opening) async {
+        defer { opening.connection.channel.close(promise: nil) }
         do {
-            try await opening.connection.executeThenClose { inbound, _ in
-                let peer = MailWirePeer(inbound: inbound, channel: opening.connection.channel)
-                try await MailWireClient.handshake(peer, name: name)
-                let lease = Lease(peer: peer, connection: opening.connection)
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { retired in
-                        lease.waitForRetirement(retired)
-                        opening.resume(.success(lease))
-                    }
-                } onCancel: {
-                    lease.retire()
+            let peer = MailWirePeer(opening.connection)
+            try await MailWireClient.handshake(peer, name: name)
+            let lease = Lease(peer: peer, connection: opening.connection)
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { retired in
+                    lease.waitForRetirement(retired)
+                    opening.resume(.success(lease))
                 }
+            } onCancel: {
+                lease.retire()
             }
         } catch {
             opening.resume(.failure(error))

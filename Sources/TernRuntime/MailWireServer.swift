@@ -30,22 +30,21 @@ public enum MailWireServer {
         let channel = connection.channel
         do {
             try await withGracefulShutdownHandler {
-                try await connection.executeThenClose { inbound, _ in
-                    let peer = MailWirePeer(inbound: inbound, channel: channel)
-                    do {
-                        guard let (hello, id) = try await peer.receive() else { return }
-                        guard case .hello(let version, _, _) = hello else { throw MailWireError.unexpected(hello.type) }
-                        guard version == Frame.version else { throw MailWireError.unsupportedVersion(version) }
-                        try await peer.send(.welcome(version: Frame.version, maximumPayload: UInt32(Frame.maximumPayload), name: name), requestID: id)
-                        while let (message, requestID) = try await peer.receive() {
-                            guard idle.withLockedValue({ $0.begin() }) else { return }
-                            try await handler(message, requestID, peer, peerUID)
-                            guard idle.withLockedValue({ $0.end() }) else { return }
-                        }
-                    } catch let error as MailWireError {
-                        logger.warning("closing a MailWire connection that violated the protocol", metadata: ["error": "\(error)"])
-                        try? await peer.send(.error(.protocolViolation), requestID: 0)
+                defer { channel.close(promise: nil) }
+                let peer = MailWirePeer(connection)
+                do {
+                    guard let (hello, id) = try await peer.receive() else { return }
+                    guard case .hello(let version, _, _) = hello else { throw MailWireError.unexpected(hello.type) }
+                    guard version == Frame.version else { throw MailWireError.unsupportedVersion(version) }
+                    try await peer.send(.welcome(version: Frame.version, maximumPayload: UInt32(Frame.maximumPayload), name: name), requestID: id)
+                    while let (message, requestID) = try await peer.receive() {
+                        guard idle.withLockedValue({ $0.begin() }) else { return }
+                        try await handler(message, requestID, peer, peerUID)
+                        guard idle.withLockedValue({ $0.end() }) else { return }
                     }
+                } catch let error as MailWireError {
+                    logger.warning("closing a MailWire connection that violated the protocol", metadata: ["error": "\(error)"])
+                    try? await peer.send(.error(.protocolViolation), requestID: 0)
                 }
             } onGracefulShutdown: {
                 if idle.withLockedValue({ $0.stop() }) { channel.close(promise: nil) }

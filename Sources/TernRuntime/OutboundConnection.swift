@@ -48,12 +48,12 @@ struct OutboundConnection {
 
     /// Connects and serves `first`, then whatever `more` yields, until `more` ends.
     func run(first: OutboundJob, more: AsyncStream<OutboundJob>, idle: @Sendable () async -> Void) async {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let (channel, inbox): (any Channel, ChannelInbox<ByteBuffer>)
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            (channel, inbox) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(30))
                 .connect(host: destination.address, port: destination.port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    channel.eventLoop.makeCompletedFuture { (channel, try ChannelInbox<ByteBuffer>.installed(on: channel)) }
                 }
         } catch {
             first.result.resume(returning: .unusable(Reply(451, "4.4.1", "connect to \(destination) failed: \(error)")))
@@ -61,25 +61,24 @@ struct OutboundConnection {
         }
         var pending: OutboundJob? = first
         do {
-            try await channel.executeThenClose { inbound, outbound in
-                let driver = OutboundDriver(session: SMTPClientSession(settings: settings), channel: channel.channel,
-                                            inbound: inbound, outbound: outbound, destination: destination, tls: tls)
-                if case .failed(let reply) = try await driver.greet() {
-                    pending?.result.resume(returning: .unusable(reply))
-                    pending = nil
-                    return
-                }
-                var iterator = more.makeAsyncIterator()
-                while let job = pending {
-                    let result = try await driver.deliver(job)
-                    pending = nil
-                    job.result.resume(returning: result)
-                    if driver.isClosed { return }
-                    await idle()
-                    pending = await iterator.next()
-                }
-                await driver.quit()
+            defer { channel.close(promise: nil) }
+            let driver = OutboundDriver(session: SMTPClientSession(settings: settings), channel: channel, inbox: inbox,
+                                        destination: destination, tls: tls)
+            if case .failed(let reply) = try await driver.greet() {
+                pending?.result.resume(returning: .unusable(reply))
+                pending = nil
+                return
             }
+            var iterator = more.makeAsyncIterator()
+            while let job = pending {
+                let result = try await driver.deliver(job)
+                pending = nil
+                job.result.resume(returning: result)
+                if driver.isClosed { return }
+                await idle()
+                pending = await iterator.next()
+            }
+            await driver.quit()
         } catch {
             logger.debug("outbound connection ended", metadata: ["relay": "\(destination)", "error": "\(error)"])
         }

@@ -10,8 +10,7 @@ import SMTP
 final class OutboundDriver {
     private var session: SMTPClientSession
     private let channel: Channel
-    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let inbox: ChannelInbox<ByteBuffer>
     private let destination: Destination
     private let tls: NIOSSLContext?
     private var input = ByteBuffer()
@@ -20,12 +19,10 @@ final class OutboundDriver {
     /// Replies read so far on this connection.
     private var repliesReceived = 0
 
-    init(session: SMTPClientSession, channel: Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
-         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, destination: Destination, tls: NIOSSLContext?) {
+    init(session: SMTPClientSession, channel: Channel, inbox: ChannelInbox<ByteBuffer>, destination: Destination, tls: NIOSSLContext?) {
         self.session = session
         self.channel = channel
-        self.inbound = inbound.makeAsyncIterator()
-        self.outbound = outbound
+        self.inbox = inbox
         self.destination = destination
         self.tls = tls
     }
@@ -91,7 +88,7 @@ final class OutboundDriver {
         for action in actions {
             switch action {
             case .send(let text):
-                try await outbound.write(ByteBuffer(string: text))
+                try await channel.writeAndFlush(contentsOf: [ByteBuffer(string: text)])
                 awaitReply = true
             case .startTLS:
                 guard let tls else { return session.tlsFailed("no TLS context") }
@@ -112,9 +109,9 @@ final class OutboundDriver {
                     let piece = try await job.content(offset, 65_536)
                     guard piece.readableBytes > 0 else { break }
                     offset += UInt64(piece.readableBytes)
-                    try await outbound.write(stuffer.encode(piece))
+                    try await channel.writeAndFlush(contentsOf: [stuffer.encode(piece)])
                 }
-                try await outbound.write(stuffer.finish())
+                try await channel.writeAndFlush(contentsOf: [stuffer.finish()])
                 _ = session.contentSent()
                 awaitReply = true
             case .close:
@@ -144,7 +141,7 @@ final class OutboundDriver {
                 return session.connectionLost("malformed reply: \(error.line)")
             }
             do {
-                guard var more = try await inbound.next() else { return session.connectionLost("connection closed by the server") }
+                guard var more = try await inbox.next() else { return session.connectionLost("connection closed by the server") }
                 input.appendReceived(&more)
             } catch {
                 return session.connectionLost("\(error)")

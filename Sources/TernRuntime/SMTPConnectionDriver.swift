@@ -15,8 +15,8 @@ final class SMTPConnectionDriver {
     private var session: SMTPServerSession
     private var input = ByteBuffer()
     private var output = ByteBuffer()
-    private var inbound: NIOAsyncChannelInboundStream<SMTPInbound>.AsyncIterator
-    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let inbox: ChannelInbox<SMTPInbound>
+    private let channel: any Channel
     private let queue: MailWirePool
     private var logger: Logger
     private var requestID: UInt32 = 0
@@ -40,8 +40,8 @@ final class SMTPConnectionDriver {
     /// Graceful shutdown: a transaction in progress finishes, then 421.
     private let drain: SMTPDrain
 
-    init(session: SMTPServerSession, inbound: NIOAsyncChannelInboundStream<SMTPInbound>,
-         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, queue: MailWirePool, logger: Logger,
+    init(session: SMTPServerSession, inbox: ChannelInbox<SMTPInbound>,
+         channel: any Channel, queue: MailWirePool, logger: Logger,
          startTLS: (@Sendable (ByteBuffer) async throws -> Void)?, credentials: SMTPCredentials?, drain: SMTPDrain,
          verifier: RecipientVerifier) {
         self.drain = drain
@@ -49,8 +49,8 @@ final class SMTPConnectionDriver {
         self.startTLS = startTLS
         self.credentials = credentials
         self.session = session
-        self.inbound = inbound.makeAsyncIterator()
-        self.outbound = outbound
+        self.inbox = inbox
+        self.channel = channel
         self.queue = queue
         self.logger = logger
     }
@@ -73,7 +73,7 @@ final class SMTPConnectionDriver {
             try await flush()
             if session.isClosed { return }
             let received: SMTPInbound?
-            do { received = try await inbound.next() } catch { throw ClientLinkFailure(underlying: error) }
+            do { received = try await inbox.next() } catch { throw ClientLinkFailure(underlying: error) }
             guard var more = received else {
                 closed = true
                 return
@@ -228,7 +228,7 @@ final class SMTPConnectionDriver {
         guard output.readableBytes > 0 else { return }
         let pending = output
         output = ByteBuffer()
-        do { try await outbound.write(pending) } catch { throw ClientLinkFailure(underlying: error) }
+        do { try await channel.writeAndFlush(contentsOf: [pending]) } catch { throw ClientLinkFailure(underlying: error) }
     }
 
     /// Runs a MailWire operation, marking its errors as the queue link's.

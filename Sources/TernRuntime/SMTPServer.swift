@@ -59,8 +59,8 @@ public struct SMTPServer: Sendable {
 
     /// Serves one connection until QUIT, EOF, a timeout or a limit; errors end only this connection.
     public func serve(_ accepted: SMTPAccepted) async {
-        let (connection, tagger) = (accepted.connection, accepted.tagger)
-        let channel = connection.channel
+        let channel = accepted.channel
+        defer { channel.close(promise: nil) }
         let clientIP = channel.remoteAddress?.ipAddress
         var logger = logger
         let peerUID = clientIP == nil ? await PeerCredentials.of(channel)?.uid : nil
@@ -70,9 +70,7 @@ public struct SMTPServer: Sendable {
         let configuration = context.configuration
         guard limiter.acquire(client: clientIP) else {
             logger.warning("refused a connection over the connection limit")
-            try? await connection.executeThenClose { _, outbound in
-                try await outbound.write(ByteBuffer(string: "421 4.7.0 \(configuration.hostname) Error: too many connections\r\n"))
-            }
+            try? await channel.writeAndFlush(contentsOf: [ByteBuffer(string: "421 4.7.0 \(configuration.hostname) Error: too many connections\r\n")])
             return
         }
         defer { limiter.release(client: clientIP) }
@@ -95,7 +93,7 @@ public struct SMTPServer: Sendable {
         settings.checksLocalRecipients = configuration.localRecipients == .accounts
         var startTLS: (@Sendable (ByteBuffer) async throws -> Void)?
         if let tls {
-            startTLS = { pending in try await SMTPChannel.startTLS(channel, tagger: tagger, context: tls, pending: pending) }
+            startTLS = { pending in try await SMTPChannel.startTLS(channel, tagger: accepted.tagger, context: tls, pending: pending) }
         }
         let session = SMTPServerSession(settings: settings)
         let queue = queue
@@ -104,12 +102,10 @@ public struct SMTPServer: Sendable {
         let verifier = verifier
         do {
             try await withGracefulShutdownHandler {
-                try await connection.executeThenClose { inbound, outbound in
-                    let driver = SMTPConnectionDriver(
-                        session: session, inbound: inbound, outbound: outbound, queue: queue, logger: logger,
-                        startTLS: startTLS, credentials: credentials, drain: drain, verifier: verifier)
-                    try await driver.run()
-                }
+                let driver = SMTPConnectionDriver(
+                    session: session, inbox: accepted.inbox, channel: channel, queue: queue, logger: logger,
+                    startTLS: startTLS, credentials: credentials, drain: drain, verifier: verifier)
+                try await driver.run()
             } onGracefulShutdown: {
                 guard drain.shutdown() else { return }
                 channel.writeAndFlush(ByteBuffer(string: drain.reply.wireText), promise: nil)

@@ -12,7 +12,7 @@ await Daemon.run(identifier: "tern-submitd") { context, sockets, logger in
     let network = try await Listeners.open(
         "smtp", from: sockets, fallback: activated ? nil : ListenAddress.tcp(context.configuration.smtpListen),
         logger: logger, initializer: smtp.configure)
-    let server = ConnectionServer(listeners: local + network, noun: "SMTP session", eventLoop: { $0.connection.channel.eventLoop }) { connection in await smtp.serve(connection) }
+    let server = ConnectionServer(listeners: local + network, noun: "SMTP session", eventLoop: { $0.channel.eventLoop }) { connection in await smtp.serve(connection) }
     // The pools stop after the server, whose sessions use them to the end.
     return ([smtp.queue, smtp.deliverd, server], "accepting SMTP on \(local.count + network.count) sockets")
 }
