@@ -73,7 +73,8 @@ let package = Package(
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", "PosixFile", nio]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
         .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime", "MailWire", "MailCore", nio, nioPosix, logging,
-                                                             .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+                                                             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                                                             .product(name: "NIOEmbedded", package: "swift-nio")]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "MailCore", "SMTP"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,86 @@
+// ChannelInbox on NIO's async testing channel (a real event loop thread): elements in
+// order, the end and a pipeline error only after what was read before them, a reader
+// waiting on another thread, cancellation, and read backpressure at the watermarks.
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+@testable import TernRuntime
+import Testing
+
+@Suite struct ChannelInboxTests {
+    /// Counts the reads that reach the head of the pipeline (the socket, on a real channel).
+    final class ReadCounter: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = Any
+        let reads = NIOLockedValueBox(0)
+
+        func read(context: ChannelHandlerContext) {
+            reads.withLockedValue { $0 += 1 }
+            context.read()
+        }
+    }
+
+    struct Broken: Error {}
+
+    static func make() async throws -> (NIOAsyncTestingChannel, ChannelInbox<Int>, ReadCounter) {
+        let channel = NIOAsyncTestingChannel()
+        let counter = ReadCounter()
+        try await channel.pipeline.addHandler(counter)
+        let inbox = try await channel.eventLoop.submit { try ChannelInbox<Int>.installed(on: channel) }.get()
+        return (channel, inbox, counter)
+    }
+
+    @Test func elementsComeInOrderThenTheEnd() async throws {
+        let (channel, inbox, _) = try await Self.make()
+        for value in 1...3 { try await channel.writeInbound(value) }
+        try await channel.close()
+        var taken: [Int] = []
+        while let value = try await inbox.next() { taken.append(value) }
+        #expect(taken == [1, 2, 3])
+        #expect(try await inbox.next() == nil)
+    }
+
+    @Test func aPipelineErrorComesAfterWhatWasReadBeforeIt() async throws {
+        let (channel, inbox, _) = try await Self.make()
+        try await channel.writeInbound(7)
+        channel.pipeline.fireErrorCaught(Broken())
+        #expect(try await inbox.next() == 7)
+        await #expect(throws: Broken.self) { try await inbox.next() }
+        try await channel.close()
+    }
+
+    @Test func aWaitingReaderGetsTheNextElement() async throws {
+        let (channel, inbox, _) = try await Self.make()
+        async let waiting = inbox.next()
+        try await Task.sleep(for: .milliseconds(50))
+        try await channel.writeInbound(42)
+        #expect(try await waiting == 42)
+        try await channel.close()
+    }
+
+    @Test func aCancelledReaderStopsWaiting() async throws {
+        let (channel, inbox, _) = try await Self.make()
+        let reader = Task { try await inbox.next() }
+        try await Task.sleep(for: .milliseconds(50))
+        reader.cancel()
+        await #expect(throws: CancellationError.self) { try await reader.value }
+        try await channel.close()
+    }
+
+    @Test func readsStopAtTenWaitingAndResumeBelowTwo() async throws {
+        let (channel, inbox, counter) = try await Self.make()
+        for value in 0..<10 { try await channel.writeInbound(value) }
+        channel.pipeline.read()
+        await channel.testingEventLoop.run()
+        #expect(counter.reads.withLockedValue { $0 } == 0)
+        for expected in 0..<8 { #expect(try await inbox.next() == expected) }
+        await channel.testingEventLoop.run()
+        #expect(counter.reads.withLockedValue { $0 } == 0)
+        #expect(try await inbox.next() == 8)
+        await channel.testingEventLoop.run()
+        #expect(counter.reads.withLockedValue { $0 } == 1)
+        channel.pipeline.read()
+        await channel.testingEventLoop.run()
+        #expect(counter.reads.withLockedValue { $0 } == 2)
+        try await channel.close()
+    }
+}
