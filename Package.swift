@@ -40,7 +40,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Systemd", dependencies: ["CSystemd", logging]),
-        .target(name: "PosixFile", dependencies: [nio]),
+        .systemLibrary(name: "CStatfs"),
+        .target(name: "PosixFile", dependencies: ["CStatfs", nio]),
         .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
         // Mail knowledge, no I/O beyond files.
         .target(name: "MailCore"),
@@ -71,6 +72,7 @@ let package = Package(
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "MailCore", nio]),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "MailWire", "MailCore", "PosixFile", nio, logging], exclude: ["Golden"]),
         .testTarget(name: "MaildirTests", dependencies: ["Maildir", "MailCore", "PosixFile", nio]),
+        .testTarget(name: "PosixFileTests", dependencies: ["PosixFile"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", logging]),
         .testTarget(name: "TernRuntimeTests", dependencies: ["TernRuntime", "MailWire", "MailCore", nio, nioPosix, logging,
                                                              .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

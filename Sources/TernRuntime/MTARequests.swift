@@ -18,6 +18,8 @@ public struct MTARequests: Sendable {
     let executor = BlockingExecutor()
     let configuration: Configuration
     let logger: Logger
+    /// The queue is on a network file system: its free-space check runs off the event loop.
+    let queueIsRemote: Bool
 
     /// - Parameter direct: delivers local mail before it is queued; nil queues every message.
     public init(store: QueueStore, manager: QueueManager, direct: DirectDelivery?, configuration: Configuration, logger: Logger) {
@@ -26,6 +28,11 @@ public struct MTARequests: Sendable {
         self.direct = direct
         self.configuration = configuration
         self.logger = logger
+        queueIsRemote = FileSystem.isRemote(store.directory)
+        if queueIsRemote {
+            logger.info("the queue is on a network file system: its free-space checks run off the event loop",
+                        metadata: ["queue.directory": "\(store.directory)"])
+        }
     }
 
     /// Handles one request from a peer whose uid is `peerUID`. Anyone may list and show the
@@ -72,10 +79,13 @@ public struct MTARequests: Sendable {
         var logger = logger
         logger[metadataKey: "queue.id"] = "\(id)"
         // The space check (`452 4.3.1` when the declared size would leave less than
-        // `queue_minimum_free`, before any content), off the event loop: statvfs of a
-        // hung network file system would stall every connection of the loop.
+        // `queue_minimum_free`, before any content). On a local file system statvfs reads
+        // counters the kernel keeps in memory, so it runs here, without a trip to the
+        // blocking pool (two thread wake-ups per message); on a network file system it
+        // runs off the event loop, where a hung server stalls no other connection.
         let (directory, minimumFree) = (store.directory, configuration.queueMinimumFree + envelope.declaredSize)
-        let short = (try? await executor.run { FileSystem.availableSpace(directory).map { $0 < minimumFree } ?? false }) ?? false
+        let check = { @Sendable in FileSystem.availableSpace(directory).map { $0 < minimumFree } ?? false }
+        let short = queueIsRemote ? ((try? await executor.run(check)) ?? false) : check()
         if short {
             logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(Reply.queueFull)"])
             try await peer.send(.error(.queueFull), requestID: requestID)

@@ -1,8 +1,8 @@
 """Storage faults on the acceptance path (reference/reliability.md #13, #16, #17): a full
-queue file system answers 452 4.3.1 and accepts again by itself once space is freed;
-fsync, rename or close failing (injected with strace) never yields a 250 and leaves no
-file; a
-failed fsync is never repeated on the same descriptor."""
+queue file system answers 452 4.3.1 and accepts again by itself once space is freed, on a
+local file system and on a network one (FUSE), whose free-space check tern-mtad makes off
+its event loop; fsync, rename or close failing (injected with strace) never yields a 250
+and leaves no file; a failed fsync is never repeated on the same descriptor."""
 
 import os
 import re
@@ -10,6 +10,7 @@ import shutil
 import smtplib
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,27 @@ def small_queue():
     tern.close()
 
 
+@pytest.fixture
+def fuse_queue(tmp_path):
+    """An instance whose queue is a FUSE file system (bindfs) over an 8 MiB tmpfs, with a
+    1 MiB free-space reserve: a file system tern-mtad must treat as remote."""
+    if shutil.which("bindfs") is None or not os.path.exists("/dev/fuse"):
+        pytest.skip("needs bindfs and /dev/fuse")
+    tern = TernInstance(conf=DEFAULT_CONF + "queue_minimum_free = 1048576\ndirect_delivery = no\n")
+    backing = tmp_path / "backing"
+    backing.mkdir()
+    tern.queue_dir.mkdir(parents=True)
+    for command in (["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(backing)],
+                    ["bindfs", str(backing), str(tern.queue_dir)]):
+        mounted = subprocess.run(command, capture_output=True)
+        if mounted.returncode != 0:
+            tern.close()
+            pytest.skip(f"cannot mount here (needs root): {command[0]}: {mounted.stderr!r}")
+        tern.mounts.insert(0, Path(command[-1]))
+    yield tern
+    tern.close()
+
+
 def fill(tern, leave: int):
     """Leaves about `leave` octets free on the queue file system."""
     stat = os.statvfs(tern.queue_dir)
@@ -84,6 +106,21 @@ def test_full_queue_file_system_gets_452_then_accepts_again(small_queue, figures
     assert tern.wait_for_empty_queue() == []
     figures(f"disk full: 452 4.3.1 below the reserve; {code} {text.decode(errors='replace')} for an "
             "undeclared message that did not fit; accepted again after freeing space, no restart")
+
+
+def test_queue_on_a_network_file_system_checks_space_off_the_event_loop(fuse_queue):
+    tern = fuse_queue
+    tern.start_all()
+    assert send(tern)[0] == 250
+    assert tern.wait_for_messages({"dora": 1}) == {"dora": 1}
+    assert "the queue is on a network file system" in tern.log("tern-mtad")
+
+    fill(tern, 512 * 1024)
+    code, text = send(tern)
+    assert (code, text[:5]) == (452, b"4.3.1"), f"{code} {text!r}"
+    (tern.queue_dir / "fill").unlink()
+    assert send(tern)[0] == 250
+    assert tern.wait_for_messages({"dora": 2}) == {"dora": 2}
 
 
 # write(2) is not injected: tern-mtad's event loops write to sockets and eventfds with it

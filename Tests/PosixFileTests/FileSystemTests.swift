@@ -1,0 +1,34 @@
+// FileSystem's questions about the file system under a path, asked of this machine's own
+// file systems and of a FUSE mount (bindfs, when it and /dev/fuse are there).
+import Foundation
+import Glibc
+import PosixFile
+import Testing
+
+@Suite struct FileSystemTests {
+    @Test func localFileSystemsAreNotRemote() {
+        // The root file system, tmpfs or a disk under /tmp, and procfs.
+        for path in ["/", "/tmp", "/proc"] { #expect(!FileSystem.isRemote(path), "\(path)") }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/bindfs") && getuid() == 0))
+    func aFUSEMountIsRemote() throws {
+        let base = "/tmp/tern-fuse-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.makeDirectories(base + "/source")
+        try FileSystem.makeDirectories(base + "/mount")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        #expect(system("/usr/bin/bindfs \(base)/source \(base)/mount") == 0)
+        defer { _ = system("/usr/bin/fusermount -u \(base)/mount") }
+        #expect(FileSystem.isRemote(base + "/mount"))
+        #expect(!FileSystem.isRemote(base + "/source"))
+    }
+
+    @Test func aPathStatfsCannotReadCountsAsRemote() {
+        #expect(FileSystem.isRemote("/nonexistent/tern-\(UInt32.random(in: 0...UInt32.max))"))
+    }
+
+    @Test func freeSpaceIsReadOrNil() {
+        #expect((FileSystem.availableSpace("/tmp") ?? 0) > 0)
+        #expect(FileSystem.availableSpace("/nonexistent/tern") == nil)
+    }
+}
