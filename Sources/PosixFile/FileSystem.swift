@@ -53,19 +53,21 @@ public enum FileSystem {
         return UInt64(info.f_bavail) * UInt64(info.f_frsize)
     }
 
-    /// Whether `path` is on a network or user-space file system (NFS, SMB/CIFS, Ceph, 9P,
-    /// AFS, Coda, NCP, FUSE: statfs(2) `f_type`, as systemd's `is_network_fs` decides),
-    /// where even a metadata call such as statvfs can wait for a server; `true` when
-    /// statfs fails, the cautious answer.
+    /// Whether `path` is on a network, cluster or user-space file system (NFS, SMB/CIFS,
+    /// Ceph, 9P, AFS, Coda, NCP, OCFS2, GFS2, FUSE: statfs(2) `f_type`, close to the list
+    /// of systemd's `is_network_fs`, plus FUSE, whose server is a process that can hang),
+    /// where even a metadata call such as statvfs can wait for a server or a lock manager;
+    /// `true` when statfs fails, the cautious answer.
     public static func isRemote(_ path: String) -> Bool {
         var info = statfs()
         guard statfs(path, &info) == 0 else { return true }
         return remoteTypes.contains(Int64(info.f_type) & 0xFFFF_FFFF)
     }
 
-    /// linux/magic.h: CIFS, SMB2, SMB, NFS, Ceph, 9P, AFS and kAFS, Coda, NCP, FUSE.
+    /// linux/magic.h: CIFS, SMB2, SMB, NFS, Ceph, 9P, AFS and kAFS, Coda, NCP, OCFS2, GFS2,
+    /// FUSE.
     private static let remoteTypes: Set<Int64> = [
         0xFF53_4D42, 0xFE53_4D42, 0x517B, 0x6969, 0x00C3_6400, 0x0102_1997, 0x5346_414F, 0x6B41_4653,
-        0x7375_7245, 0x564C, 0x6573_5546,
+        0x7375_7245, 0x564C, 0x7461_636F, 0x0116_1970, 0x6573_5546,
     ]
 }

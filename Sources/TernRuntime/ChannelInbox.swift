@@ -2,30 +2,38 @@
 // handler of the pipeline queues what it reads, and `next()` takes it. It replaces
 // NIOAsyncChannel's inbound stream, whose generic, lock-guarded code NIO does not
 // specialize for our element types: in tern-submitd that bridge and its writer cost about
-// half of all instructions per message (callgrind), most of it runtime metadata lookups.
-// All state lives on the channel's event loop, so a task running there (it prefers the
-// loop's `EventLoopExecutor`) takes what was already read without suspending.
+// a fifth of all instructions per message (callgrind), most of it runtime metadata
+// lookups. All state lives on the channel's event loop, so a task running there (it
+// prefers the loop's `EventLoopExecutor`) takes what was already read without suspending.
 import NIOCore
 
 /// Queues a channel's inbound elements for one reader, with read backpressure.
 ///
 /// Add it last in the pipeline. Reads stop while `highWatermark` elements wait and resume
 /// when fewer than `lowWatermark` do (NIOAsyncChannel's defaults, 10 and 2). The end of
-/// the connection, or an error the pipeline raises, is reported after the elements read
-/// before it.
+/// the connection (the channel closed, or this handler removed) or the first error the
+/// pipeline raises is reported once the elements read before it are taken; nothing read
+/// after it is kept. A reader waiting off the event loop is woken through the loop, so
+/// the loop must still be running (it is, for as long as the daemon's channels are).
 final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = Element
     typealias OutboundIn = Any
     typealias OutboundOut = Any
+
+    /// One call of `next()` that had to wait, so that cancelling it fails that call only.
+    private final class Reader: Sendable {}
 
     private let eventLoop: any EventLoop
     private let highWatermark = 10
     private let lowWatermark = 2
     // Everything below is touched on `eventLoop` only.
     private var buffered = CircularBuffer<Element>()
-    /// Set when the channel closed (success) or the pipeline raised an error.
+    /// Set when the channel closed or the handler was removed (success), or the pipeline
+    /// raised an error.
     private var end: Result<Void, any Error>?
-    private var waiter: CheckedContinuation<Element?, any Error>?
+    private var waiter: (reader: Reader, continuation: CheckedContinuation<Element?, any Error>)?
+    /// A waiting call cancelled before its wait reached the loop.
+    private var cancelledEarly: Reader?
     private var context: ChannelHandlerContext?
     /// A read was asked for while `highWatermark` elements waited; it is issued later.
     private var readHeld = false
@@ -44,21 +52,28 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     /// The next element read, or nil once the channel closed and everything read is taken.
     /// For one task at a time; callable from any thread, fastest on the channel's loop.
     /// - Throws: the error the pipeline raised (a TLS failure, `MailWireError` from the
-    ///   frame decoder, ...), or `CancellationError` when the task is cancelled.
+    ///   frame decoder, ...), again on every later call; `CancellationError` when the task
+    ///   is cancelled while this call waits (the inbox stays usable: a later call gets the
+    ///   next element).
     func next() async throws -> Element? {
         if eventLoop.inEventLoop, let ready = try takeReady() { return ready }
+        try Task.checkCancellation()
+        let reader = Reader()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 if eventLoop.inEventLoop {
-                    wait(continuation)
+                    wait(reader, continuation)
                 } else {
-                    eventLoop.execute { self.wait(continuation) }
+                    eventLoop.execute { self.wait(reader, continuation) }
                 }
             }
         } onCancel: {
-            eventLoop.execute { self.finish(.failure(CancellationError())) }
+            eventLoop.execute { self.cancel(reader) }
         }
     }
+
+    /// Whether a call of `next()` waits now (tests; on the event loop).
+    var hasWaitingReader: Bool { waiter != nil }
 
     /// An element read or the end, nil when there is neither yet.
     private func takeReady() throws -> Element?? {
@@ -74,13 +89,29 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
         return .some(nil)
     }
 
-    private func wait(_ continuation: CheckedContinuation<Element?, any Error>) {
+    private func wait(_ reader: Reader, _ continuation: CheckedContinuation<Element?, any Error>) {
+        if cancelledEarly === reader {
+            cancelledEarly = nil
+            return continuation.resume(throwing: CancellationError())
+        }
         do {
             if let ready = try takeReady() { return continuation.resume(returning: ready) }
-            waiter = continuation
+            waiter = (reader, continuation)
         } catch {
             continuation.resume(throwing: error)
         }
+    }
+
+    /// Fails `reader`'s wait; a reader already answered is not affected.
+    private func cancel(_ reader: Reader) {
+        guard let waiter else {
+            // Its wait has not reached the loop yet (or it was answered: then never will).
+            cancelledEarly = reader
+            return
+        }
+        guard waiter.reader === reader else { return }
+        self.waiter = nil
+        waiter.continuation.resume(throwing: CancellationError())
     }
 
     /// Records the end (the first one counts) and wakes a waiting reader with it.
@@ -88,7 +119,7 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
         if end == nil { end = result }
         guard let waiter else { return }
         self.waiter = nil
-        wait(waiter)
+        wait(waiter.reader, waiter.continuation)
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -99,10 +130,11 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard end == nil else { return }
         let element = unwrapInboundIn(data)
         if let waiter {
             self.waiter = nil
-            waiter.resume(returning: element)
+            waiter.continuation.resume(returning: element)
         } else {
             buffered.append(element)
         }

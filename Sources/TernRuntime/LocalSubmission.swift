@@ -43,11 +43,18 @@ public enum LocalSubmission {
                 input.writeBuffer(&more)
             }
         }
-        func write(_ bytes: ByteBuffer) async throws {
-            try await channel.writeAndFlush(contentsOf: [bytes])
+        /// Writes `bytes`. When the server closed the connection first (a 421 in the middle
+        /// of DATA), its last reply is what failed `stage`, not the broken write.
+        func write(_ bytes: ByteBuffer, _ stage: String) async throws {
+            do {
+                try await channel.writeAndFlush(contentsOf: [bytes])
+            } catch {
+                _ = try await expect(stage, 0)
+                throw error
+            }
         }
         func send(_ line: String, expecting code: Int) async throws -> Reply {
-            try await write(ByteBuffer(string: line + "\r\n"))
+            try await write(ByteBuffer(string: line + "\r\n"), line)
             return try await expect(line, code)
         }
         do {
@@ -57,10 +64,10 @@ public enum LocalSubmission {
             for recipient in envelope.recipients { _ = try await send("RCPT TO:<\(recipient)>", expecting: 250) }
             _ = try await send("DATA", expecting: 354)
             var stuffer = DotStuffer()
-            try await write(stuffer.encode(ByteBuffer(bytes: message)))
-            try await write(stuffer.finish())
+            try await write(stuffer.encode(ByteBuffer(bytes: message)), "end of data")
+            try await write(stuffer.finish(), "end of data")
             let queued = try await expect("end of data", 250)
-            try? await write(ByteBuffer(string: "QUIT\r\n"))
+            try? await write(ByteBuffer(string: "QUIT\r\n"), "QUIT")
             return .success(queued)
         } catch let failure as Failure {
             return .failure(failure)

@@ -18,7 +18,8 @@ public struct MTARequests: Sendable {
     let executor = BlockingExecutor()
     let configuration: Configuration
     let logger: Logger
-    /// The queue is on a network file system: its free-space check runs off the event loop.
+    /// The queue is on a network, cluster or FUSE file system (`FileSystem.isRemote`): its
+    /// free-space check runs off the event loop.
     let queueIsRemote: Bool
 
     /// - Parameter direct: delivers local mail before it is queued; nil queues every message.
@@ -30,7 +31,7 @@ public struct MTARequests: Sendable {
         self.logger = logger
         queueIsRemote = FileSystem.isRemote(store.directory)
         if queueIsRemote {
-            logger.info("the queue is on a network file system: its free-space checks run off the event loop",
+            logger.info("the queue is on a network, cluster or FUSE file system (or statfs failed): free-space checks run off the event loop",
                         metadata: ["queue.directory": "\(store.directory)"])
         }
     }
@@ -80,9 +81,11 @@ public struct MTARequests: Sendable {
         logger[metadataKey: "queue.id"] = "\(id)"
         // The space check (`452 4.3.1` when the declared size would leave less than
         // `queue_minimum_free`, before any content). On a local file system statvfs reads
-        // counters the kernel keeps in memory, so it runs here, without a trip to the
-        // blocking pool (two thread wake-ups per message); on a network file system it
-        // runs off the event loop, where a hung server stalls no other connection.
+        // what the kernel keeps in memory (ext4, xfs, tmpfs: counters; btrfs takes a lock),
+        // so it runs here, without a trip to the blocking pool (two thread wake-ups per
+        // message); on a network file system it runs off the event loop, where a hung
+        // server stalls no other connection. A local file system on a hung block device
+        // stalls the loop's writes anyway.
         let (directory, minimumFree) = (store.directory, configuration.queueMinimumFree + envelope.declaredSize)
         let check = { @Sendable in FileSystem.availableSpace(directory).map { $0 < minimumFree } ?? false }
         let short = queueIsRemote ? ((try? await executor.run(check)) ?? false) : check()

@@ -88,7 +88,7 @@ final class OutboundDriver {
         for action in actions {
             switch action {
             case .send(let text):
-                try await channel.writeAndFlush(contentsOf: [ByteBuffer(string: text)])
+                guard await write(ByteBuffer(string: text)) else { return await next() }
                 awaitReply = true
             case .startTLS:
                 guard let tls else { return session.tlsFailed("no TLS context") }
@@ -105,13 +105,16 @@ final class OutboundDriver {
                 guard let job else { return session.connectionLost("no content") }
                 var stuffer = DotStuffer()
                 var offset: UInt64 = 0
-                while offset < job.contentLength {
+                var written = true
+                while written, offset < job.contentLength {
                     let piece = try await job.content(offset, 65_536)
                     guard piece.readableBytes > 0 else { break }
                     offset += UInt64(piece.readableBytes)
-                    try await channel.writeAndFlush(contentsOf: [stuffer.encode(piece)])
+                    written = await write(stuffer.encode(piece))
                 }
-                try await channel.writeAndFlush(contentsOf: [stuffer.finish()])
+                // After a failed write the server may have refused the message (552) and
+                // closed: its reply, read next, is the answer to the content.
+                if written { _ = await write(stuffer.finish()) }
                 _ = session.contentSent()
                 awaitReply = true
             case .close:
@@ -123,6 +126,17 @@ final class OutboundDriver {
             }
         }
         return awaitReply ? await next() : []
+    }
+
+    /// Writes `bytes`; false when the write failed: the server closed the connection,
+    /// perhaps after a reply (421, 552) still to be read.
+    private func write(_ bytes: ByteBuffer) async -> Bool {
+        do {
+            try await channel.writeAndFlush(contentsOf: [bytes])
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// Waits for the next reply (with the session's timeout) and feeds it to the session.

@@ -1,6 +1,7 @@
 // ChannelInbox on NIO's async testing channel (a real event loop thread): elements in
 // order, the end and a pipeline error only after what was read before them, a reader
-// waiting on another thread, cancellation, and read backpressure at the watermarks.
+// waiting on another thread, cancellation of one read (the inbox stays usable), and read
+// backpressure at the watermarks.
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
@@ -29,6 +30,14 @@ import Testing
         return (channel, inbox, counter)
     }
 
+    @Test func aWaitingReaderIsWokenByTheClose() async throws {
+        let (channel, inbox, _) = try await Self.make()
+        async let waiting = inbox.next()
+        try await Self.untilWaiting(inbox, on: channel)
+        try await channel.close()
+        #expect(try await waiting == nil)
+    }
+
     @Test func elementsComeInOrderThenTheEnd() async throws {
         let (channel, inbox, _) = try await Self.make()
         for value in 1...3 { try await channel.writeInbound(value) }
@@ -48,21 +57,48 @@ import Testing
         try await channel.close()
     }
 
+    /// Returns once a call of `next()` waits in `inbox`; fails after 5 s.
+    static func untilWaiting(_ inbox: ChannelInbox<Int>, on channel: NIOAsyncTestingChannel) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !(try await channel.eventLoop.submit { inbox.hasWaitingReader }.get()) {
+            try #require(ContinuousClock.now < deadline, "no reader waits")
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
     @Test func aWaitingReaderGetsTheNextElement() async throws {
         let (channel, inbox, _) = try await Self.make()
         async let waiting = inbox.next()
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.untilWaiting(inbox, on: channel)
         try await channel.writeInbound(42)
         #expect(try await waiting == 42)
         try await channel.close()
     }
 
-    @Test func aCancelledReaderStopsWaiting() async throws {
+    @Test func aCancelledReadFailsAloneAndTheInboxStaysUsable() async throws {
         let (channel, inbox, _) = try await Self.make()
         let reader = Task { try await inbox.next() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.untilWaiting(inbox, on: channel)
         reader.cancel()
         await #expect(throws: CancellationError.self) { try await reader.value }
+        async let again = inbox.next()
+        try await Self.untilWaiting(inbox, on: channel)
+        try await channel.writeInbound(5)
+        #expect(try await again == 5)
+        try await channel.close()
+    }
+
+    @Test func anAlreadyCancelledReaderFailsAtOnce() async throws {
+        let (channel, inbox, _) = try await Self.make()
+        let reader = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await inbox.next()
+        }
+        await #expect(throws: CancellationError.self) { try await reader.value }
+        async let again = inbox.next()
+        try await Self.untilWaiting(inbox, on: channel)
+        try await channel.writeInbound(6)
+        #expect(try await again == 6)
         try await channel.close()
     }
 
