@@ -66,12 +66,17 @@ import Testing
         }
     }
 
+    /// A call of `next()` that waits gets `value`, written once it waits.
+    static func expectWaitingRead(of value: Int, _ inbox: ChannelInbox<Int>, on channel: NIOAsyncTestingChannel) async throws {
+        async let waiting = inbox.next()
+        try await untilWaiting(inbox, on: channel)
+        try await channel.writeInbound(value)
+        #expect(try await waiting == value)
+    }
+
     @Test func aWaitingReaderGetsTheNextElement() async throws {
         let (channel, inbox, _) = try await Self.make()
-        async let waiting = inbox.next()
-        try await Self.untilWaiting(inbox, on: channel)
-        try await channel.writeInbound(42)
-        #expect(try await waiting == 42)
+        try await Self.expectWaitingRead(of: 42, inbox, on: channel)
         try await channel.close()
     }
 
@@ -81,10 +86,7 @@ import Testing
         try await Self.untilWaiting(inbox, on: channel)
         reader.cancel()
         await #expect(throws: CancellationError.self) { try await reader.value }
-        async let again = inbox.next()
-        try await Self.untilWaiting(inbox, on: channel)
-        try await channel.writeInbound(5)
-        #expect(try await again == 5)
+        try await Self.expectWaitingRead(of: 5, inbox, on: channel)
         try await channel.close()
     }
 
@@ -95,10 +97,7 @@ import Testing
             return try await inbox.next()
         }
         await #expect(throws: CancellationError.self) { try await reader.value }
-        async let again = inbox.next()
-        try await Self.untilWaiting(inbox, on: channel)
-        try await channel.writeInbound(6)
-        #expect(try await again == 6)
+        try await Self.expectWaitingRead(of: 6, inbox, on: channel)
         try await channel.close()
     }
 
