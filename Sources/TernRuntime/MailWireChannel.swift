@@ -5,7 +5,9 @@ import NIOCore
 
 /// A MailWire connection: its channel (frames are written into it) and the frames read.
 public final class MailWireConnection: Sendable {
+    /// The connection's channel: `Frame`s written into it are encoded by `FrameWriter`.
     public let channel: any Channel
+    /// The frames read, decoded by `FrameDecoder`.
     let inbox: ChannelInbox<Frame>
 
     init(channel: any Channel, inbox: ChannelInbox<Frame>) {

@@ -18,6 +18,7 @@ public final class MailWirePeer {
     /// connection is lost (protocols/mailwire.md §Closing), so the request is never replayed.
     private(set) var committed = false
 
+    /// - Parameter connection: a MailWire pipeline, read through its inbox and written directly.
     init(_ connection: MailWireConnection) {
         inbox = connection.inbox
         channel = connection.channel

@@ -17,7 +17,9 @@ public struct SMTPInbound: Sendable {
 /// passes it by reference: copying a struct generically went through runtime value
 /// witnesses, about 4% of tern-submitd's instructions (callgrind).
 public final class SMTPAccepted: Sendable {
+    /// The connection's channel; its task runs on the channel's event loop.
     public let channel: any Channel
+    /// What the client sent, tagged with the TLS state it arrived in.
     let inbox: ChannelInbox<SMTPInbound>
     let tagger: SMTPInboundTagger
 
