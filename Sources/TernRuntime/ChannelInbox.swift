@@ -38,8 +38,7 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     /// A read was asked for while `highWatermark` elements waited; it is issued later.
     private var readHeld = false
 
-    /// - Parameter eventLoop: the channel's event loop.
-    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    private init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
     /// A new inbox, added last to `channel`'s pipeline. Call on the channel's event loop.
     /// - Throws: `ChannelError` when the pipeline is closed.
@@ -47,6 +46,12 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
         let inbox = ChannelInbox(eventLoop: channel.eventLoop)
         try channel.pipeline.syncOperations.addHandler(inbox)
         return inbox
+    }
+
+    /// A client bootstrap's channel initializer for a connection read through an inbox and
+    /// written directly: the channel, and the inbox added to it.
+    static func initializer(_ channel: any Channel) -> EventLoopFuture<(any Channel, ChannelInbox)> {
+        channel.eventLoop.makeCompletedFuture { (channel, try installed(on: channel)) }
     }
 
     /// The next element read, or nil once the channel closed and everything read is taken.

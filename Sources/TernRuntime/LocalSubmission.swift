@@ -22,26 +22,26 @@ public enum LocalSubmission {
         let (channel, inbox): (any Channel, ChannelInbox<ByteBuffer>)
         do {
             (channel, inbox) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(unixDomainSocketPath: path) { channel in
-                    channel.eventLoop.makeCompletedFuture { (channel, try ChannelInbox<ByteBuffer>.installed(on: channel)) }
-                }
+                .connect(unixDomainSocketPath: path, channelInitializer: ChannelInbox<ByteBuffer>.initializer)
         } catch {
             return .failure(Failure(stage: "connect \(path)", reply: nil, detail: "\(error)"))
         }
         defer { channel.close(promise: nil) }
         var input = ByteBuffer()
         var parser = ReplyParser()
-        func expect(_ stage: String, _ success: Int) async throws -> Reply {
+        func reply(_ stage: String) async throws -> Reply {
             while true {
-                if let reply = try parser.next(&input) {
-                    guard reply.code == success else { throw Failure(stage: stage, reply: reply, detail: "") }
-                    return reply
-                }
+                if let reply = try parser.next(&input) { return reply }
                 guard var more = try await inbox.next() else {
                     throw Failure(stage: stage, reply: nil, detail: "connection closed by the server")
                 }
                 input.writeBuffer(&more)
             }
+        }
+        func expect(_ stage: String, _ success: Int) async throws -> Reply {
+            let reply = try await reply(stage)
+            guard reply.code == success else { throw Failure(stage: stage, reply: reply, detail: "") }
+            return reply
         }
         /// Writes `bytes`. When the server closed the connection first (a 421 in the middle
         /// of DATA), its last reply is what failed `stage`, not the broken write.
@@ -49,8 +49,7 @@ public enum LocalSubmission {
             do {
                 try await channel.writeAndFlush(contentsOf: [bytes])
             } catch {
-                _ = try await expect(stage, 0)
-                throw error
+                throw Failure(stage: stage, reply: try await reply(stage), detail: "")
             }
         }
         func send(_ line: String, expecting code: Int) async throws -> Reply {

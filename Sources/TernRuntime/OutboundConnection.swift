@@ -52,9 +52,7 @@ struct OutboundConnection {
         do {
             (channel, inbox) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(30))
-                .connect(host: destination.address, port: destination.port) { channel in
-                    channel.eventLoop.makeCompletedFuture { (channel, try ChannelInbox<ByteBuffer>.installed(on: channel)) }
-                }
+                .connect(host: destination.address, port: destination.port, channelInitializer: ChannelInbox<ByteBuffer>.initializer)
         } catch {
             first.result.resume(returning: .unusable(Reply(451, "4.4.1", "connect to \(destination) failed: \(error)")))
             return
