@@ -5,6 +5,13 @@ import CStatfs
 import Glibc
 
 public enum FileSystem {
+    /// The directory part of `path`, as dirname(1) gives it: `.` for a bare name, `/` for
+    /// a name in the root.
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// fsync(2) on a directory, so a rename, link or unlink inside it survives a crash.
     public static func syncDirectory(_ path: String) throws(FileError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -117,7 +117,7 @@ public struct DeliveryRequests: Sendable {
     private func check(_ address: String) async -> Message {
         let directory = directory
         do {
-            if try await executor.run({ try directory.current().exists(address) }) { return .ok("\(address): local recipient") }
+            if try await directory.lookUp(on: executor, { try directory.current().exists(address) }) { return .ok("\(address): local recipient") }
             logger.info("unknown local recipient", metadata: ["rcpt.to": "\(address)"])
             return .error(.unknownUser(address))
         } catch {

@@ -21,8 +21,9 @@ struct LocalDelivery: Sendable {
         let plan: DeliveryPlan
         let locations: [Result<MailboxLocation, ReplyError>]
         do {
-            // The account lookups (getpwnam) read files: here, with the aliases, not on an async thread.
-            (plan, locations) = try await executor.run { [directory, mailRoot, configuration] in
+            // The aliases, the account lookups (getpwnam) and a spool file are read at once
+            // only when they are local files and the content is in memory (RecipientDirectory).
+            (plan, locations) = try await directory.lookUp(on: executor, alsoBlocks: !spool.isInMemory) { [directory, mailRoot, configuration] in
                 let plan = try DeliveryPlan(request, recipients: directory.current(), deliveredTo: Self.deliveredTo(in: spool))
                 return (plan, plan.mailboxes.map { MailboxLocation.of($0.name, mailRoot: mailRoot, configuration: configuration) })
             }

@@ -71,7 +71,7 @@ final class MailboxHelper: @unchecked Sendable {
             raw.baseAddress!.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlink("/proc/self/exe", $0, raw.count - 1) }
         }
         let program = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
-        return String(program[..<(program.lastIndex(of: "/") ?? program.startIndex)]) + "/tern-local"
+        return FileSystem.directory(of: program) + "/tern-local"
     }
 
     private static func spawn(_ executable: String, arguments: [String]) throws(FileError) -> (pid_t, CInt) {

@@ -1,6 +1,8 @@
 // tern-deliverd's view of the local recipients: the system accounts (getpwnam) and
 // /etc/tern/aliases, read again whenever the file changes (no newaliases step), with the
-// lines it cannot use logged once per version of the file.
+// lines it cannot use logged once per version of the file. When both come from local files
+// only, a lookup is made on the caller's thread (an event loop): a stat(2) of the aliases
+// file and, at most every 5 s per account, a read of /etc/passwd.
 import Glibc
 import Logging
 import MailCore
@@ -18,12 +20,30 @@ public final class RecipientDirectory: Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let loaded = NIOLockedValueBox<Loaded?>(nil)
+    /// The aliases file is on a local file system (`FileSystem.isRemote`) and the passwd
+    /// database comes from local sources (`UserAccounts.sourcesAreLocal`).
+    let readsOnlyLocalFiles: Bool
 
     /// - Parameter aliasesFile: `/etc/tern/aliases` (a missing file is an empty one).
     public init(aliasesFile: String, configuration: Configuration, logger: Logger) {
         self.aliasesFile = aliasesFile
         self.configuration = configuration
         self.logger = logger
+        readsOnlyLocalFiles = !FileSystem.isRemote(FileSystem.directory(of: aliasesFile)) && UserAccounts.sourcesAreLocal
+        if !readsOnlyLocalFiles {
+            logger.info("the aliases file is on a network, cluster or FUSE file system, or accounts come from a network directory: recipient lookups run off the event loop",
+                        metadata: ["file": "\(aliasesFile)"])
+        }
+    }
+
+    /// Runs `body`, which reads the recipients (`current()`, account lookups), at once when
+    /// they come from local files only and `alsoBlocks` is false; on `executor` otherwise.
+    /// - Parameter alsoBlocks: `body` does other blocking I/O as well (reads a file).
+    /// - Throws: what `body` throws, or NIO's error when the thread pool is shut down.
+    func lookUp<T: Sendable>(on executor: BlockingExecutor, alsoBlocks: Bool = false,
+                             _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        if readsOnlyLocalFiles && !alsoBlocks { return try body() }
+        return try await executor.run(body)
     }
 
     /// The recipients with the aliases file as it is now (blocking: call off the event loops).

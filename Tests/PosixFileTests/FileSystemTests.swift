@@ -24,6 +24,13 @@ import Testing
         #expect(FileSystem.isRemote(base + "/source") == FileSystem.isRemote(base))
     }
 
+    @Test func theDirectoryOfAPathIsWhatDirnameGives() {
+        #expect(FileSystem.directory(of: "/etc/tern/aliases") == "/etc/tern")
+        #expect(FileSystem.directory(of: "/aliases") == "/")
+        #expect(FileSystem.directory(of: "aliases") == ".")
+        #expect(FileSystem.directory(of: "tern/aliases") == "tern")
+    }
+
     @Test func aPathStatfsCannotReadCountsAsRemote() {
         #expect(FileSystem.isRemote("/nonexistent/tern-\(UInt32.random(in: 0...UInt32.max))"))
     }

@@ -37,4 +37,25 @@ import Testing
         let virtual = try MailboxLocation.of("no-such-user-here", mailRoot: "/m", configuration: any).get()
         #expect(virtual.owner == nil && virtual.arguments(hostname: "mx") == ["--spool", "/m", "--name", "no-such-user-here", "--hostname", "mx"])
     }
+
+    @Test func theAccountSourcesAreReadFromNsswitchConf() {
+        let text = """
+            # comment: passwd: ldap
+            group:  files ldap
+            passwd:\tfiles [NOTFOUND=return SUCCESS=merge] systemd   # sss
+            passwd: compat
+            """
+        #expect(UserAccounts.sources(of: "passwd", in: text) == ["files", "systemd"])
+        #expect(UserAccounts.sources(of: "group", in: text) == ["files", "ldap"])
+        #expect(UserAccounts.sources(of: "shadow", in: text).isEmpty)
+    }
+
+    @Test func lookupsRunOffTheLoopUnlessEverySourceIsLocal() {
+        let local = RecipientDirectory(aliasesFile: file, configuration: configuration, logger: Logger(label: "test"))
+        #expect(local.readsOnlyLocalFiles == UserAccounts.sourcesAreLocal)
+        // statfs fails on a directory that does not exist: the cautious answer.
+        let unknown = RecipientDirectory(aliasesFile: "/nonexistent-\(UUID().uuidString)/aliases", configuration: configuration,
+                                         logger: Logger(label: "test"))
+        #expect(!unknown.readsOnlyLocalFiles)
+    }
 }
