@@ -135,5 +135,8 @@ public final class BlockingFrameChannel {
 public struct ChannelFailure: Error, CustomStringConvertible {
     /// The errno of the failed call.
     public let errno: CInt
-    public var description: String { "socket: \(String(cString: strerror(errno)))" }
+    public var description: String {
+        // EAGAIN on this blocking socket: a `limitWaits` time passed without progress.
+        errno == EAGAIN ? "socket: no progress within the time limit" : "socket: \(String(cString: strerror(errno)))"
+    }
 }
