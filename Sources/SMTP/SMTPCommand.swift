@@ -49,7 +49,8 @@ public enum SMTPCommand: Sendable, Equatable {
         let argument = text[(text.utf8[verbEnd...].firstIndex { $0 != UInt8(ascii: " ") } ?? text.endIndex)...]
         switch verb {
         case "EHLO", "HELO":
-            let domain = argument.split(separator: " ").first.map(String.init) ?? ""
+            // The first word (the argument starts after the spaces): octets, not Characters.
+            let domain = String(argument[..<(argument.utf8.firstIndex(of: UInt8(ascii: " ")) ?? argument.endIndex)])
             guard !domain.isEmpty else { return .failure(ReplyError(.badArgument("\(verb) needs a domain or address literal"))) }
             return .success(verb == "EHLO" ? .ehlo(domain) : .helo(domain))
         case "MAIL":
@@ -85,10 +86,15 @@ public enum SMTPCommand: Sendable, Equatable {
     /// `FROM:<path> params` / `TO:<path> params`. A space after the colon is tolerated for
     /// interoperability (cases C17); the angle brackets are required (§4.1.2).
     private static func pathCommand(_ argument: Substring, prefix: String, allowNull: Bool) -> Result<(String, [Parameter]), ReplyError> {
-        guard argument.prefix(prefix.count).uppercased() == prefix else {
+        // Compared and skipped as octets: Character views cost grapheme breaking per call.
+        let octets = argument.utf8
+        guard octets.count >= prefix.utf8.count,
+              zip(octets, prefix.utf8).allSatisfy({ $0 == $1 || ($1 >= UInt8(ascii: "A") && $1 <= UInt8(ascii: "Z") && $0 == $1 | 0x20) })
+        else {
             return .failure(ReplyError(.badArgument("syntax is \(prefix)<address>")))
         }
-        let rest = argument.dropFirst(prefix.count).drop(while: { $0 == " " })
+        let afterPrefix = octets.index(octets.startIndex, offsetBy: prefix.utf8.count)
+        let rest = argument[(octets[afterPrefix...].firstIndex { $0 != UInt8(ascii: " ") } ?? argument.endIndex)...]
         let path: String
         let remainder: Substring
         switch AddressParser.path(rest) {

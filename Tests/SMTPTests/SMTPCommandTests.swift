@@ -20,6 +20,7 @@ import Testing
         ("RCPT TO:<PostMaster>", "PostMaster"),
         ("RCPT TO:<bjørn@bücher.example>", "bjørn@bücher.example"),
         ("RCPT TO:<x@bu\u{0308}cher.example>", "x@bu\u{0308}cher.example"),
+        ("RCPT tO:   <bob@example.org>", "bob@example.org"),
     ])
     func forwardPathsAccepted(line: String, path: String) {
         #expect(parse(line) == .success(.rcpt(forwardPath: path, parameters: [])))
@@ -40,6 +41,10 @@ import Testing
         "RCPT TO:<bob@ex☃mple.org>",
         "RCPT TO:<>",
         "RCPT FROM:<bob@example.org>",
+        "RCPT TO",
+        "RCPT T",
+        "RCPT TO;<bob@example.org>",
+        "RCPT TÖ:<bob@example.org>",
     ])
     func malformedForwardPathsGet501(line: String) {
         guard case .failure(let error) = parse(line) else {
@@ -52,5 +57,16 @@ import Testing
     @Test func mailTakesTheNullPathAndParameters() {
         #expect(parse("mail from:<> SIZE=10 body=8BITMIME")
             == .success(.mail(reversePath: "", parameters: [.init("SIZE", "10"), .init("BODY", "8BITMIME")])))
+    }
+
+    @Test func ehloAndHeloTakeTheFirstWord() {
+        #expect(parse("EHLO client.example") == .success(.ehlo("client.example")))
+        #expect(parse("helo   [192.0.2.1] extra words") == .success(.helo("[192.0.2.1]")))
+        #expect(parse("EHLO bücher.example") == .success(.ehlo("bücher.example")))
+        guard case .failure(let error) = parse("EHLO   ") else {
+            Issue.record("EHLO without a domain accepted")
+            return
+        }
+        #expect(error.reply.code == 501)
     }
 }
