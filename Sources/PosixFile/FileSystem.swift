@@ -5,8 +5,8 @@ import CStatfs
 import Glibc
 
 public enum FileSystem {
-    /// The directory part of `path`, as dirname(1) gives it: `.` for a bare name, `/` for
-    /// a name in the root.
+    /// `path` up to its last `/`: `.` for a bare name, `/` for a name in the root (unlike
+    /// dirname(1), trailing and repeated slashes are not treated specially).
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

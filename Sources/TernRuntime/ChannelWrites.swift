@@ -11,9 +11,10 @@ extension Channel {
     /// peer that stops reading holds the caller back (NIOAsyncChannel's writer waits only
     /// while the channel is not writable). Called on the channel's event loop (a connection's
     /// task, `EventLoopExecutor`), a flush the kernel took at once returns without
-    /// suspending: awaiting the completed future would cost a task switch per write. Cancelling the task closes the channel, which
-    /// ends the wait with an error: a stream cut off in the middle of a frame is unusable
-    /// anyway, and time limits (direct delivery's) work by cancelling.
+    /// suspending (unless the task is cancelled): awaiting the completed future would cost a
+    /// task switch per write. Cancelling the task closes the channel, which ends the wait
+    /// with an error: a stream cut off in the middle of a frame is unusable anyway, and time
+    /// limits (direct delivery's) work by cancelling.
     /// Callable from any thread; writes from one task keep their order.
     /// - Parameter items: what the pipeline's last outbound handler takes (MailWire
     ///   `Frame`s, SMTP reply `ByteBuffer`s); nothing is written for an empty array.
@@ -25,7 +26,7 @@ extension Channel {
         guard last >= 0 else { return }
         for index in 0..<last { write(items[index], promise: nil) }
         let flushed: EventLoopFuture<Void> = writeAndFlush(items[last])
-        if let done = flushed.completedResult { return try done.get() }
+        if !Task.isCancelled, let done = flushed.completedResult { return try done.get() }
         try await withTaskCancellationHandler {
             try await flushed.get()
         } onCancel: {

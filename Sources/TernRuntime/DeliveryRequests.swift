@@ -115,9 +115,8 @@ public struct DeliveryRequests: Sendable {
     /// OK when `address` is a local recipient, 550 5.1.1 when not, 451 4.3.0 when the
     /// aliases cannot be read.
     private func check(_ address: String) async -> Message {
-        let directory = directory
         do {
-            if try await directory.lookUp(on: executor, { try directory.current().exists(address) }) { return .ok("\(address): local recipient") }
+            if try await directory.lookUp(on: executor, { $0.exists(address) }) { return .ok("\(address): local recipient") }
             logger.info("unknown local recipient", metadata: ["rcpt.to": "\(address)"])
             return .error(.unknownUser(address))
         } catch {

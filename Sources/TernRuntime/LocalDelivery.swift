@@ -21,10 +21,11 @@ struct LocalDelivery: Sendable {
         let plan: DeliveryPlan
         let locations: [Result<MailboxLocation, ReplyError>]
         do {
-            // The aliases, the account lookups (getpwnam) and a spool file are read at once
-            // only when they are local files and the content is in memory (RecipientDirectory).
-            (plan, locations) = try await directory.lookUp(on: executor, alsoBlocks: !spool.isInMemory) { [directory, mailRoot, configuration] in
-                let plan = try DeliveryPlan(request, recipients: directory.current(), deliveredTo: Self.deliveredTo(in: spool))
+            // On the event loop only when the content is in memory and the recipients are
+            // (RecipientDirectory.lookUp); a spool file, the aliases file or the user
+            // database is read on a pool thread.
+            (plan, locations) = try await directory.lookUp(on: executor, alsoBlocks: !spool.isInMemory) { [mailRoot, configuration] recipients in
+                let plan = try DeliveryPlan(request, recipients: recipients, deliveredTo: Self.deliveredTo(in: spool))
                 return (plan, plan.mailboxes.map { MailboxLocation.of($0.name, mailRoot: mailRoot, configuration: configuration) })
             }
         } catch {

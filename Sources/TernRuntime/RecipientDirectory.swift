@@ -1,8 +1,10 @@
 // tern-deliverd's view of the local recipients: the system accounts (getpwnam) and
 // /etc/tern/aliases, read again whenever the file changes (no newaliases step), with the
-// lines it cannot use logged once per version of the file. When both come from local files
-// only, a lookup is made on the caller's thread (an event loop): a stat(2) of the aliases
-// file and, at most every 5 s per account, a read of /etc/passwd.
+// lines it cannot use logged once per version of the file. A lookup is made on the
+// caller's thread (an event loop) when all it needs is in memory: the aliases file is on a
+// local file system and unchanged since it was read (one stat(2)), and every account it
+// asks for is remembered (`UserAccounts.fromMemoryOnly`); otherwise on a pool thread, so a
+// directory service (LDAP, SSSD, userdbd) or a network file system never holds up a loop.
 import Glibc
 import Logging
 import MailCore
@@ -20,33 +22,45 @@ public final class RecipientDirectory: Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let loaded = NIOLockedValueBox<Loaded?>(nil)
-    /// The aliases file is on a local file system (`FileSystem.isRemote`) and the passwd
-    /// database comes from local sources (`UserAccounts.sourcesAreLocal`).
-    let readsOnlyLocalFiles: Bool
+    /// The aliases file (or, while it is missing, its directory) is on a local file system
+    /// (`FileSystem.isRemote`), where its stat(2) may run on an event loop.
+    let aliasesAreLocal: Bool
 
     /// - Parameter aliasesFile: `/etc/tern/aliases` (a missing file is an empty one).
     public init(aliasesFile: String, configuration: Configuration, logger: Logger) {
         self.aliasesFile = aliasesFile
         self.configuration = configuration
         self.logger = logger
-        readsOnlyLocalFiles = !FileSystem.isRemote(FileSystem.directory(of: aliasesFile)) && UserAccounts.sourcesAreLocal
-        if !readsOnlyLocalFiles {
-            logger.info("the aliases file is on a network, cluster or FUSE file system, or accounts come from a network directory: recipient lookups run off the event loop",
+        // statfs follows a symbolic link: a local name for a file on NFS counts as remote.
+        aliasesAreLocal = !FileSystem.isRemote(Self.signature(of: aliasesFile).isEmpty ? FileSystem.directory(of: aliasesFile) : aliasesFile)
+        if !aliasesAreLocal {
+            logger.info("the aliases file is on a network, cluster or FUSE file system (or statfs failed): recipient lookups run off the event loop",
                         metadata: ["file": "\(aliasesFile)"])
         }
     }
 
-    /// Runs `body`, which reads the recipients (`current()`, account lookups), at once when
-    /// they come from local files only and `alsoBlocks` is false; on `executor` otherwise.
+    /// Runs `body` with the current recipients: at once when everything it needs is in
+    /// memory (see above) and `alsoBlocks` is false, on `executor` otherwise.
     /// - Parameter alsoBlocks: `body` does other blocking I/O as well (reads a file).
-    /// - Throws: what `body` throws, or NIO's error when the thread pool is shut down.
+    /// - Throws: what `body` throws, `FileError` when the aliases file exists but cannot be
+    ///   read, or NIO's error when the thread pool is shut down.
     func lookUp<T: Sendable>(on executor: BlockingExecutor, alsoBlocks: Bool = false,
-                             _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        if readsOnlyLocalFiles && !alsoBlocks { return try body() }
-        return try await executor.run(body)
+                             _ body: @escaping @Sendable (LocalRecipients) throws -> T) async throws -> T {
+        if aliasesAreLocal && !alsoBlocks, let recipients = unchanged(),
+           let result = try UserAccounts.fromMemoryOnly({ try body(recipients) }) {
+            return result
+        }
+        return try await executor.run { try body(self.current()) }
     }
 
-    /// The recipients with the aliases file as it is now (blocking: call off the event loops).
+    /// The recipients as last read, when the aliases file has not changed since.
+    private func unchanged() -> LocalRecipients? {
+        let signature = Self.signature(of: aliasesFile)
+        return loaded.withLockedValue { $0 }.flatMap { $0.signature == signature ? $0.recipients : nil }
+    }
+
+    /// The recipients with the aliases file as it is now. Blocking: it may read the file and
+    /// the user database; `lookUp` runs it where that is safe.
     /// - Throws: `FileError` when the aliases file exists but cannot be read.
     public func current() throws(FileError) -> LocalRecipients {
         let signature = Self.signature(of: aliasesFile)

@@ -1,10 +1,8 @@
 // The system's user database (getpwuid_r(3), getpwnam_r(3)): login names of uids, and the
 // accounts local mail is delivered to. An account looked up by name is remembered for a
 // few seconds, as nscd does, so a busy mailbox does not read the database per message.
-// Whether the database is read from local sources only (nsswitch.conf(5)) decides whether
-// a lookup may run on an event loop.
+// On an event loop a lookup answers only from what is remembered (`fromMemoryOnly`).
 import Glibc
-import PosixFile
 
 public enum UserAccounts {
     /// A system account.
@@ -25,43 +23,38 @@ public enum UserAccounts {
 
     /// The account called `name` (exactly; login names are case-sensitive), nil when there
     /// is none or the lookup fails. An answer is reused for `remembered` (5 s): an account
-    /// added, changed or removed is seen at most that much later.
+    /// added, changed or removed is seen at most that much later. Inside `fromMemoryOnly`, a
+    /// name not remembered gives nil without asking the database.
     public static func account(named name: String) -> Account? {
         guard !name.isEmpty, !name.utf8.contains(0) else { return nil }
         if let remembered = byName.answer(for: name) { return remembered }
+        if let memoryOnly {
+            memoryOnly.missed = true
+            return nil
+        }
         let (answered, account) = answer { getpwnam_r(name, $0, $1, $2, $3) }
         // Only a definite answer is reused: a failed lookup (a directory service down) is asked again.
         if answered { byName.keep(account, for: name) }
         return account
     }
 
-    /// Whether the passwd database comes only from local sources (nsswitch.conf's `passwd:`
-    /// services `files`, `systemd`, `db`, `altfiles`; `files` when the file or the line is
-    /// missing, glibc's default), so a lookup reads local files or asks a local service and
-    /// never waits for a network directory (LDAP, SSSD, NIS, winbind). Read once.
-    static let sourcesAreLocal: Bool = {
-        let text = (try? ReadableFile(opening: "/etc/nsswitch.conf").readAll(limit: 1 << 20)).map { String(decoding: $0, as: UTF8.self) }
-        return sources(of: "passwd", in: text ?? "").allSatisfy(["files", "systemd", "db", "altfiles"].contains)
-    }()
-
-    /// The services nsswitch.conf `text` lists for `database`, without `[STATUS=action]`
-    /// items; empty when it has no line for it.
-    static func sources(of database: String, in text: String) -> [String] {
-        for line in text.split(separator: "\n") {
-            let content = line.prefix { $0 != "#" }
-            guard let colon = content.firstIndex(of: ":"),
-                  String(content[..<colon].filter { !$0.isWhitespace }) == database else { continue }
-            var services: [String] = []
-            var inAction = false
-            for word in content[content.index(after: colon)...].split(whereSeparator: \.isWhitespace) {
-                if word.hasPrefix("[") { inAction = true }
-                if !inAction { services.append(String(word)) }
-                if word.hasSuffix("]") { inAction = false }
-            }
-            return services
-        }
-        return []
+    /// Runs `body` with `account(named:)` answering only from what it remembers: a name
+    /// it does not remember counts as no account, and the run as missed. For work done on
+    /// an event loop, where a lookup in the database (nsswitch.conf(5): LDAP, SSSD, or
+    /// nss-systemd's call to userdbd for a name not in /etc/passwd) must not wait.
+    /// - Returns: `body`'s result, nil when a lookup missed (run it again off the loop).
+    static func fromMemoryOnly<T>(_ body: () throws -> T) rethrows -> T? {
+        let record = MemoryOnly()
+        let result = try $memoryOnly.withValue(record) { try body() }
+        return record.missed ? nil : result
     }
+
+    /// Set while `fromMemoryOnly` runs; records a lookup it could not answer.
+    private final class MemoryOnly: @unchecked Sendable {
+        var missed = false
+    }
+
+    @TaskLocal private static var memoryOnly: MemoryOnly?
 
     /// Answers of `account(named:)`, found or not, each reused for 5 s.
     private static let byName = RecentAnswers<Account?>(lifetime: .seconds(5))

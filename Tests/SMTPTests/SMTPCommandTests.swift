@@ -63,6 +63,8 @@ import Testing
         #expect(parse("EHLO client.example") == .success(.ehlo("client.example")))
         #expect(parse("helo   [192.0.2.1] extra words") == .success(.helo("[192.0.2.1]")))
         #expect(parse("EHLO bücher.example") == .success(.ehlo("bücher.example")))
+        // A space is a word's end even before a combining mark (the domain never holds a space).
+        #expect(parse("EHLO a \u{301}b") == .success(.ehlo("a")))
         guard case .failure(let error) = parse("EHLO   ") else {
             Issue.record("EHLO without a domain accepted")
             return

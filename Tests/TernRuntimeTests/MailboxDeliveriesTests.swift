@@ -43,11 +43,8 @@ import Testing
     @Test func aHelperThatNeverAnswersFailsItsBatchAtTheTimeLimit() async throws {
         let root = "/tmp/tern-hung-helper-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         // A helper stuck in its first request (a hung file system): it reads nothing and never answers.
-        let stuck = root + "/stuck-helper"
-        try "#!/bin/sh\nexec /bin/sleep 60\n".write(toFile: stuck, atomically: true, encoding: .utf8)
-        chmod(stuck, 0o755)
+        let stuck = String(#filePath.split(separator: "/Tests/").first!) + "/Tests/Helpers/stuck-tern-local"
         let deliveries = MailboxDeliveries(helpers: MailboxHelperPool(executable: stuck, hostname: "test.localhost", timeLimit: 1),
                                            logger: Logger(label: "test"))
         let spool = MessageSpool(directory: root + "/spool")

@@ -3,6 +3,7 @@
 import Foundation
 import Logging
 import MailCore
+import PosixFile
 @testable import TernRuntime
 import Testing
 
@@ -38,24 +39,41 @@ import Testing
         #expect(virtual.owner == nil && virtual.arguments(hostname: "mx") == ["--spool", "/m", "--name", "no-such-user-here", "--hostname", "mx"])
     }
 
-    @Test func theAccountSourcesAreReadFromNsswitchConf() {
-        let text = """
-            # comment: passwd: ldap
-            group:  files ldap
-            passwd:\tfiles [NOTFOUND=return SUCCESS=merge] systemd   # sss
-            passwd: compat
-            """
-        #expect(UserAccounts.sources(of: "passwd", in: text) == ["files", "systemd"])
-        #expect(UserAccounts.sources(of: "group", in: text) == ["files", "ldap"])
-        #expect(UserAccounts.sources(of: "shadow", in: text).isEmpty)
+    @Test func accountsNotRememberedMakeAMemoryOnlyRunMiss() {
+        let stranger = "tern-no-such-user-\(UInt32.random(in: 0...UInt32.max))"
+        #expect(UserAccounts.fromMemoryOnly { UserAccounts.account(named: stranger) } == nil)
+        #expect(UserAccounts.account(named: stranger) == nil)
+        // Now remembered (as no account): answered from memory.
+        #expect(UserAccounts.fromMemoryOnly { UserAccounts.account(named: stranger) } == .some(nil))
+        _ = UserAccounts.account(named: "root")
+        #expect(UserAccounts.fromMemoryOnly { UserAccounts.account(named: "root")?.uid } == .some(0))
     }
 
-    @Test func lookupsRunOffTheLoopUnlessEverySourceIsLocal() {
-        let local = RecipientDirectory(aliasesFile: file, configuration: configuration, logger: Logger(label: "test"))
-        #expect(local.readsOnlyLocalFiles == UserAccounts.sourcesAreLocal)
+    @Test func lookupsRunOnTheCallersThreadOnlyWhenAllTheyNeedIsInMemory() async throws {
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "team: root\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let directory = RecipientDirectory(aliasesFile: file, configuration: configuration, logger: Logger(label: "test"))
+        #expect(directory.aliasesAreLocal == !FileSystem.isRemote(file))
+        try #require(directory.aliasesAreLocal, "the temporary directory is on a network file system here")
+        let executor = BlockingExecutor()
+        // Nothing read yet: the aliases file is read on a pool thread.
+        #expect(try await directory.lookUp(on: executor) { $0.exists("team@localhost") && Self.onPoolThread() })
+        #expect(try await directory.lookUp(on: executor) { $0.exists("team@localhost") && !Self.onPoolThread() })
+        // An account not remembered, the aliases file changed, or other blocking I/O: the pool.
+        let stranger = "tern-no-such-user-\(UInt32.random(in: 0...UInt32.max))"
+        #expect(try await directory.lookUp(on: executor) { !$0.exists("\(stranger)@localhost") && Self.onPoolThread() })
+        #expect(try await directory.lookUp(on: executor) { !$0.exists("\(stranger)@localhost") && !Self.onPoolThread() })
+        try "team: root\ncrew: root\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await directory.lookUp(on: executor) { $0.exists("crew@localhost") && Self.onPoolThread() })
+        #expect(try await directory.lookUp(on: executor, alsoBlocks: true) { _ in Self.onPoolThread() })
         // statfs fails on a directory that does not exist: the cautious answer.
         let unknown = RecipientDirectory(aliasesFile: "/nonexistent-\(UUID().uuidString)/aliases", configuration: configuration,
                                          logger: Logger(label: "test"))
-        #expect(!unknown.readsOnlyLocalFiles)
+        #expect(!unknown.aliasesAreLocal)
+    }
+
+    /// NIO's shared thread pool (`BlockingExecutor`'s) names its threads `SGLTN-TP-#<n>`.
+    private static func onPoolThread() -> Bool {
+        (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?.hasPrefix("SGLTN-TP-#") ?? false
     }
 }
