@@ -135,8 +135,9 @@ public final class BlockingFrameChannel {
 public struct ChannelFailure: Error, CustomStringConvertible {
     /// The errno of the failed call.
     public let errno: CInt
+    /// strerror(3)'s text, or for EAGAIN (which this blocking socket returns only once a
+    /// `limitWaits` time passed without progress) that the time limit ran out.
     public var description: String {
-        // EAGAIN on this blocking socket: a `limitWaits` time passed without progress.
         errno == EAGAIN ? "socket: no progress within the time limit" : "socket: \(String(cString: strerror(errno)))"
     }
 }
