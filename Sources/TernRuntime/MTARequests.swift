@@ -18,9 +18,9 @@ public struct MTARequests: Sendable {
     let executor = BlockingExecutor()
     let configuration: Configuration
     let logger: Logger
-    /// The queue is on a network, cluster or FUSE file system (`FileSystem.isRemote`): its
-    /// free-space check runs off the event loop.
-    let queueIsRemote: Bool
+    /// The queue is on a local file system: its free-space check runs on the event loop
+    /// (`FileSystem.allowsCallsOnEventLoop`).
+    let queueIsLocal: Bool
 
     /// - Parameter direct: delivers local mail before it is queued; nil queues every message.
     public init(store: QueueStore, manager: QueueManager, direct: DirectDelivery?, configuration: Configuration, logger: Logger) {
@@ -29,11 +29,7 @@ public struct MTARequests: Sendable {
         self.direct = direct
         self.configuration = configuration
         self.logger = logger
-        queueIsRemote = FileSystem.isRemote(store.directory)
-        if queueIsRemote {
-            logger.info("the queue is on a network, cluster or FUSE file system (or statfs failed): free-space checks run off the event loop",
-                        metadata: ["queue.directory": "\(store.directory)"])
-        }
+        queueIsLocal = FileSystem.allowsCallsOnEventLoop(store.directory, subject: "the queue", work: "free-space checks", logger: logger)
     }
 
     /// Handles one request from a peer whose uid is `peerUID`. Anyone may list and show the
@@ -88,7 +84,7 @@ public struct MTARequests: Sendable {
         // stalls the loop's writes anyway.
         let (directory, minimumFree) = (store.directory, configuration.queueMinimumFree + envelope.declaredSize)
         let check = { @Sendable in FileSystem.availableSpace(directory).map { $0 < minimumFree } ?? false }
-        let short = queueIsRemote ? ((try? await executor.run(check)) ?? false) : check()
+        let short = queueIsLocal ? check() : ((try? await executor.run(check)) ?? false)
         if short {
             logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(Reply.queueFull)"])
             try await peer.send(.error(.queueFull), requestID: requestID)

@@ -22,8 +22,8 @@ public final class RecipientDirectory: Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let loaded = NIOLockedValueBox<Loaded?>(nil)
-    /// The aliases file (or, while it is missing, its directory) is on a local file system
-    /// (`FileSystem.isRemote`), where its stat(2) may run on an event loop.
+    /// The aliases file (or, while it is missing, its directory) is on a local file system,
+    /// where its stat(2) may run on an event loop (`FileSystem.allowsCallsOnEventLoop`).
     let aliasesAreLocal: Bool
 
     /// - Parameter aliasesFile: `/etc/tern/aliases` (a missing file is an empty one).
@@ -32,11 +32,9 @@ public final class RecipientDirectory: Sendable {
         self.configuration = configuration
         self.logger = logger
         // statfs follows a symbolic link: a local name for a file on NFS counts as remote.
-        aliasesAreLocal = !FileSystem.isRemote(Self.signature(of: aliasesFile).isEmpty ? FileSystem.directory(of: aliasesFile) : aliasesFile)
-        if !aliasesAreLocal {
-            logger.info("the aliases file is on a network, cluster or FUSE file system (or statfs failed): recipient lookups run off the event loop",
-                        metadata: ["file": "\(aliasesFile)"])
-        }
+        aliasesAreLocal = FileSystem.allowsCallsOnEventLoop(
+            Self.signature(of: aliasesFile).isEmpty ? FileSystem.directory(of: aliasesFile) : aliasesFile,
+            subject: "the aliases file", work: "recipient lookups", logger: logger)
     }
 
     /// Runs `body` with the current recipients: at once when everything it needs is in
