@@ -5,7 +5,13 @@
 // a fifth of all instructions per message (callgrind), most of it runtime metadata
 // lookups. All state lives on the channel's event loop, so a task running there (it
 // prefers the loop's `EventLoopExecutor`) takes what was already read without suspending.
+import MailWire
 import NIOCore
+
+/// One call of `ChannelInbox.next()` that had to wait, so that cancelling it fails that
+/// call only. Not nested in the generic inbox: a nested class is generic too, and its
+/// metadata would be looked up at run time whenever a waiting call is stored or taken.
+private final class InboxReader: Sendable {}
 
 /// Queues a channel's inbound elements for one reader, with read backpressure.
 ///
@@ -20,9 +26,6 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     typealias OutboundIn = Any
     typealias OutboundOut = Any
 
-    /// One call of `next()` that had to wait, so that cancelling it fails that call only.
-    private final class Reader: Sendable {}
-
     private let eventLoop: any EventLoop
     private let highWatermark = 10
     private let lowWatermark = 2
@@ -31,9 +34,12 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     /// Set when the channel closed or the handler was removed (success), or the pipeline
     /// raised an error.
     private var end: Result<Void, any Error>?
-    private var waiter: (reader: Reader, continuation: CheckedContinuation<Element?, any Error>)?
+    /// The waiting call and its continuation, set together. Two optionals, not an optional
+    /// tuple: copying that tuple went through run-time metadata lookups on every read.
+    private var waitingReader: InboxReader?
+    private var waiting: CheckedContinuation<Element?, any Error>?
     /// A waiting call cancelled before its wait reached the loop.
-    private var cancelledEarly: Reader?
+    private var cancelledEarly: InboxReader?
     private var context: ChannelHandlerContext?
     /// A read was asked for while `highWatermark` elements waited; it is issued later.
     private var readHeld = false
@@ -63,7 +69,7 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     func next() async throws -> Element? {
         if eventLoop.inEventLoop, let ready = try takeReady() { return ready }
         try Task.checkCancellation()
-        let reader = Reader()
+        let reader = InboxReader()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 if eventLoop.inEventLoop {
@@ -78,7 +84,7 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     }
 
     /// Whether a call of `next()` waits now (tests; on the event loop).
-    var hasWaitingReader: Bool { waiter != nil }
+    var hasWaitingReader: Bool { waiting != nil }
 
     /// An element read or the end, nil when there is neither yet.
     private func takeReady() throws -> Element?? {
@@ -94,37 +100,45 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
         return .some(nil)
     }
 
-    private func wait(_ reader: Reader, _ continuation: CheckedContinuation<Element?, any Error>) {
+    private func wait(_ reader: InboxReader, _ continuation: CheckedContinuation<Element?, any Error>) {
         if cancelledEarly === reader {
             cancelledEarly = nil
             return continuation.resume(throwing: CancellationError())
         }
         do {
             if let ready = try takeReady() { return continuation.resume(returning: ready) }
-            waiter = (reader, continuation)
+            waitingReader = reader
+            waiting = continuation
         } catch {
             continuation.resume(throwing: error)
         }
     }
 
     /// Fails `reader`'s wait; a reader already answered is not affected.
-    private func cancel(_ reader: Reader) {
-        guard let waiter else {
+    private func cancel(_ reader: InboxReader) {
+        guard let waitingReader else {
             // Its wait has not reached the loop yet (or it was answered: then never will).
             cancelledEarly = reader
             return
         }
-        guard waiter.reader === reader else { return }
-        self.waiter = nil
-        waiter.continuation.resume(throwing: CancellationError())
+        guard waitingReader === reader else { return }
+        takeWaiting()?.resume(throwing: CancellationError())
     }
 
     /// Records the end (the first one counts) and wakes a waiting reader with it.
     private func finish(_ result: Result<Void, any Error>) {
         if end == nil { end = result }
-        guard let waiter else { return }
-        self.waiter = nil
-        wait(waiter.reader, waiter.continuation)
+        guard let reader = waitingReader, let continuation = takeWaiting() else { return }
+        wait(reader, continuation)
+    }
+
+    /// The waiting call's continuation, now no longer waiting; nil when no call waits.
+    private func takeWaiting() -> CheckedContinuation<Element?, any Error>? {
+        defer {
+            waitingReader = nil
+            waiting = nil
+        }
+        return waiting
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -134,12 +148,17 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
         finish(.success(()))
     }
 
+    /// NIO calls this through the generic witness; the element types Tern uses get code
+    /// specialized for them (SE-0460), not generic code that looks up type metadata at run
+    /// time per read.
+    @specialized(where Element == SMTPInbound)
+    @specialized(where Element == Frame)
+    @specialized(where Element == ByteBuffer)
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard end == nil else { return }
         let element = unwrapInboundIn(data)
-        if let waiter {
-            self.waiter = nil
-            waiter.continuation.resume(returning: element)
+        if let continuation = takeWaiting() {
+            continuation.resume(returning: element)
         } else {
             buffered.append(element)
         }
