@@ -7,26 +7,43 @@ extension Channel {
     /// Writes `items` in order through the whole pipeline and flushes once, so small items
     /// leave in one write(2).
     ///
-    /// Returns when the flush completed: the bytes are in the kernel's socket buffer, so a
-    /// peer that stops reading holds the caller back (NIOAsyncChannel's writer waits only
-    /// while the channel is not writable). Called on the channel's event loop (a connection's
-    /// task, `EventLoopExecutor`), a flush the kernel took at once returns without
-    /// suspending (unless the task is cancelled): awaiting the completed future would cost a
-    /// task switch per write. Cancelling the task closes the channel, which ends the wait
-    /// with an error: a stream cut off in the middle of a frame is unusable anyway, and time
-    /// limits (direct delivery's) work by cancelling.
+    /// When it returns depends on where it runs and on `untilSent`:
+    /// - On the channel's event loop (a connection's task, `EventLoopExecutor`), with the
+    ///   task not cancelled and the channel writable (it holds less than its high
+    ///   watermark, 64 KiB by default, of unsent bytes), it returns as soon as the channel
+    ///   took the items, without a promise or a task switch: they are in the kernel's socket
+    ///   buffer or wait in the channel's. A peer that stops reading holds the caller back
+    ///   once the high watermark is reached, as NIOAsyncChannel's writer does. A write that
+    ///   fails later closes the channel, which the connection's reader sees next.
+    ///   (A promise per write cost 4.7% of tern-submitd's instructions, callgrind.)
+    /// - Otherwise, and always when `untilSent` is true, it returns when the flush
+    ///   completed: the bytes are in the kernel's socket buffer. Use `untilSent` for the
+    ///   last write before closing: a close drops what the channel still holds.
+    ///
+    /// Cancelling the task while it waits closes the channel, which ends the wait with an
+    /// error: a stream cut off in the middle of a frame is unusable anyway, and time limits
+    /// (direct delivery's) work by cancelling.
     /// Callable from any thread; writes from one task keep their order.
-    /// - Parameter items: what the pipeline's last outbound handler takes (MailWire
-    ///   `Frame`s, SMTP reply `ByteBuffer`s); nothing is written for an empty array.
-    /// - Throws: `ChannelError` (e.g. `.ioOnClosedChannel`) or the I/O error of the failed write.
-    func writeAndFlush<Item: Sendable>(contentsOf items: [Item]) async throws {
+    /// - Parameters:
+    ///   - items: what the pipeline's last outbound handler takes (MailWire `Frame`s, SMTP
+    ///     reply `ByteBuffer`s); nothing is written for an empty array.
+    ///   - untilSent: wait until the bytes are in the kernel's socket buffer.
+    /// - Throws: `ChannelError` (`.ioOnClosedChannel` also when this write closed it) or
+    ///   the I/O error of the failed write.
+    func writeAndFlush<Item: Sendable>(contentsOf items: [Item], untilSent: Bool = false) async throws {
         // count, not indices: this generic code is not specialized, and indices costs a
         // witness-table walk per call.
         let last = items.count - 1
         guard last >= 0 else { return }
         for index in 0..<last { write(items[index], promise: nil) }
+        let onLoop = eventLoop.inEventLoop && !Task.isCancelled
+        if onLoop && !untilSent && isWritable {
+            writeAndFlush(items[last], promise: nil)
+            guard isActive else { throw ChannelError.ioOnClosedChannel }
+            return
+        }
         let flushed: EventLoopFuture<Void> = writeAndFlush(items[last])
-        if !Task.isCancelled, let done = flushed.completedResult { return try done.get() }
+        if onLoop, let done = flushed.completedResult { return try done.get() }
         try await withTaskCancellationHandler {
             try await flushed.get()
         } onCancel: {

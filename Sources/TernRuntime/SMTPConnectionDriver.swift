@@ -91,7 +91,8 @@ final class SMTPConnectionDriver {
             case .flush:
                 try await flush()
             case .close:
-                try await flush()
+                // The last reply (221, 421, ...): in the kernel before the channel is closed.
+                try await flush(untilSent: true)
                 closed = true
             case .openQueue(let envelope):
                 self.envelope = envelope
@@ -176,7 +177,7 @@ final class SMTPConnectionDriver {
         logger[metadataKey: "queue.id"] = nil
         if drain.endTransaction() {
             output.writeString(drain.reply.wireText)
-            try await flush()
+            try await flush(untilSent: true)
             closed = true
         }
     }
@@ -224,11 +225,15 @@ final class SMTPConnectionDriver {
         try await perform(session.queueFailed(.queueUnavailable), wire: nil)
     }
 
-    private func flush() async throws {
+    private func flush(untilSent: Bool = false) async throws {
         guard output.readableBytes > 0 else { return }
         let pending = output
         output = ByteBuffer()
-        do { try await channel.writeAndFlush(contentsOf: [pending]) } catch { throw ClientLinkFailure(underlying: error) }
+        do {
+            try await channel.writeAndFlush(contentsOf: [pending], untilSent: untilSent)
+        } catch {
+            throw ClientLinkFailure(underlying: error)
+        }
     }
 
     /// Runs a MailWire operation, marking its errors as the queue link's.
