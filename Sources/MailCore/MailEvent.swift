@@ -3,7 +3,7 @@
 // A log entry names its kind in the `event` metadata key; the journal handler adds the id.
 
 /// One kind of event about a queued message.
-public enum MailEvent: String, Sendable, CaseIterable {
+public enum MailEvent: String, Sendable, CaseIterable, CustomStringConvertible {
     /// tern-submitd answered 250 to an SMTP client.
     case received
     /// tern-mtad committed the message to the queue.
@@ -40,6 +40,10 @@ public enum MailEvent: String, Sendable, CaseIterable {
     public static var catalog: [String: String] {
         Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0.catalogID) })
     }
+
+    /// The name (`received`, ...), as the `event` value of log entries. Interpolating an
+    /// enum without it goes through reflection: about 7 K instructions per log entry.
+    public var description: String { rawValue }
 
     /// The event that records a recipient's new state after an attempt.
     public init(outcome: RecipientState) {
