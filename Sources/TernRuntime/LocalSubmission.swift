@@ -47,7 +47,7 @@ public enum LocalSubmission {
         /// of DATA), its last reply is what failed `stage`, not the broken write.
         func write(_ bytes: ByteBuffer, _ stage: String) async throws {
             do {
-                try await channel.writeAndFlush(contentsOf: [bytes])
+                try await ChannelWrites.writeAndFlush([bytes], to: channel)
             } catch {
                 throw Failure(stage: stage, reply: try await reply(stage), detail: "")
             }

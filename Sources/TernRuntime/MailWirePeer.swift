@@ -43,7 +43,7 @@ public final class MailWirePeer {
     /// - Throws: `ChannelError` or the I/O error when the connection is closed or broken.
     public func send(_ messages: [Message], requestID: UInt32) async throws {
         if messages.contains(where: { if case .commit = $0 { true } else if case .end = $0 { true } else { false } }) { committed = true }
-        try await channel.writeAndFlush(contentsOf: messages.map { $0.frame(requestID: requestID) })
+        try await ChannelWrites.writeAndFlush(messages.map { $0.frame(requestID: requestID) }, to: channel)
     }
 
     /// The next message, `nil` at the end of the connection.

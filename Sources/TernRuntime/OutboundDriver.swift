@@ -132,7 +132,7 @@ final class OutboundDriver {
     /// perhaps after a reply (421, 552) still to be read.
     private func write(_ bytes: ByteBuffer) async -> Bool {
         do {
-            try await channel.writeAndFlush(contentsOf: [bytes])
+            try await ChannelWrites.writeAndFlush([bytes], to: channel)
             return true
         } catch {
             return false

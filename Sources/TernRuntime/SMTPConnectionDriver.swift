@@ -230,7 +230,7 @@ final class SMTPConnectionDriver {
         let pending = output
         output = ByteBuffer()
         do {
-            try await channel.writeAndFlush(contentsOf: [pending], untilSent: untilSent)
+            try await ChannelWrites.writeAndFlush([pending], to: channel, untilSent: untilSent)
         } catch {
             throw ClientLinkFailure(underlying: error)
         }

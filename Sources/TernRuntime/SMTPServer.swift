@@ -70,7 +70,7 @@ public struct SMTPServer: Sendable {
         let configuration = context.configuration
         guard limiter.acquire(client: clientIP) else {
             logger.warning("refused a connection over the connection limit")
-            try? await channel.writeAndFlush(contentsOf: [ByteBuffer(string: "421 4.7.0 \(configuration.hostname) Error: too many connections\r\n")], untilSent: true)
+            try? await ChannelWrites.writeAndFlush([ByteBuffer(string: "421 4.7.0 \(configuration.hostname) Error: too many connections\r\n")], to: channel, untilSent: true)
             return
         }
         defer { limiter.release(client: clientIP) }
