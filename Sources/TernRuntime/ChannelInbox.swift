@@ -150,11 +150,15 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
 
     /// NIO calls this through the generic witness; the element types Tern uses get code
     /// specialized for them (SE-0460), not generic code that looks up type metadata at run
-    /// time per read.
+    /// time per read. The work is in `receive`, not inlined here, so that the check for
+    /// those types comes before any such lookup the generic code needs.
     @specialized(where Element == SMTPInbound)
     @specialized(where Element == Frame)
     @specialized(where Element == ByteBuffer)
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { receive(data) }
+
+    @inline(never)
+    private func receive(_ data: NIOAny) {
         guard end == nil else { return }
         let element = unwrapInboundIn(data)
         if let continuation = takeWaiting() {
