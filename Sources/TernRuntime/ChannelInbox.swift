@@ -44,12 +44,21 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     /// A read was asked for while `highWatermark` elements waited; it is issued later.
     private var readHeld = false
 
-    private init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    /// Whether what the inbox takes also goes on to the end of the pipeline.
+    private let passesOn: Bool
+
+    private init(eventLoop: any EventLoop, passesOn: Bool) {
+        self.eventLoop = eventLoop
+        self.passesOn = passesOn
+    }
 
     /// A new inbox, added last to `channel`'s pipeline. Call on the channel's event loop.
+    /// - Parameter passesOn: also pass each element taken to the end of the pipeline. A
+    ///   listening channel needs that: it registers an accepted channel when the channel
+    ///   reaches the end of its pipeline.
     /// - Throws: `ChannelError` when the pipeline is closed.
-    static func installed(on channel: any Channel) throws -> ChannelInbox {
-        let inbox = ChannelInbox(eventLoop: channel.eventLoop)
+    static func installed(on channel: any Channel, passesOn: Bool = false) throws -> ChannelInbox {
+        let inbox = ChannelInbox(eventLoop: channel.eventLoop, passesOn: passesOn)
         try channel.pipeline.syncOperations.addHandler(inbox)
         return inbox
     }
@@ -155,17 +164,22 @@ final class ChannelInbox<Element: Sendable>: ChannelDuplexHandler, @unchecked Se
     @specialized(where Element == SMTPInbound)
     @specialized(where Element == Frame)
     @specialized(where Element == ByteBuffer)
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { receive(data) }
+    @specialized(where Element == any Channel)
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if receive(data) && passesOn { context.fireChannelRead(data) }
+    }
 
+    /// Takes `data` for the reader; false when the inbox has ended (it is dropped).
     @inline(never)
-    private func receive(_ data: NIOAny) {
-        guard end == nil else { return }
+    private func receive(_ data: NIOAny) -> Bool {
+        guard end == nil else { return false }
         let element = unwrapInboundIn(data)
         if let continuation = takeWaiting() {
             continuation.resume(returning: element)
         } else {
             buffered.append(element)
         }
+        return true
     }
 
     func channelInactive(context: ChannelHandlerContext) {

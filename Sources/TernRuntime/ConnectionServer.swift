@@ -42,20 +42,19 @@ public struct ConnectionServer<Connection: Sendable>: Service, ActivityReporting
     }
 
     private func serve(_ listener: Listener<Connection>) async throws {
-        try await listener.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { connections in
-                do {
-                    for try await connection in inbound {
-                        counter.opened()
-                        connections.addTask(executorPreference: EventLoopExecutor(eventLoop(connection))) {
-                            await handler(connection)
-                            counter.closed()
-                        }
+        defer { listener.channel.close(promise: nil) }
+        try await withThrowingDiscardingTaskGroup { connections in
+            do {
+                while let connection = try await listener.next() {
+                    counter.opened()
+                    connections.addTask(executorPreference: EventLoopExecutor(eventLoop(connection))) {
+                        await handler(connection)
+                        counter.closed()
                     }
-                } catch {
-                    // Closing the listener for shutdown may end the stream with an error.
-                    if !Task.isShuttingDownGracefully { throw error }
                 }
+            } catch {
+                // Closing the listener for shutdown may end the accepting with an error.
+                if !Task.isShuttingDownGracefully { throw error }
             }
         }
     }
