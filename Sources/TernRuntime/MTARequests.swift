@@ -73,8 +73,6 @@ public struct MTARequests: Sendable {
     private func enqueue(_ envelope: Envelope, requestID: UInt32, peer: MailWirePeer) async throws {
         let now = wallClockMicroseconds()
         let id = manager.nextQueueID(microseconds: now)
-        var logger = logger
-        logger[metadataKey: "queue.id"] = "\(id)"
         // The space check (`452 4.3.1` when the declared size would leave less than
         // `queue_minimum_free`, before any content). On a local file system statvfs reads
         // what the kernel keeps in memory (ext4, xfs, tmpfs: counters; btrfs takes a lock),
@@ -86,7 +84,7 @@ public struct MTARequests: Sendable {
         let check = { @Sendable in FileSystem.availableSpace(directory).map { $0 < minimumFree } ?? false }
         let short = queueIsLocal ? check() : ((try? await executor.run(check)) ?? false)
         if short {
-            logger.warning("refusing a message: the queue file system is short of space", metadata: ["reply": "\(Reply.queueFull)"])
+            logger.warning("refusing a message: the queue file system is short of space", metadata: ["queue.id": "\(id)", "reply": "\(Reply.queueFull)"])
             try await peer.send(.error(.queueFull), requestID: requestID)
             return
         }
@@ -101,7 +99,7 @@ public struct MTARequests: Sendable {
                     do {
                         try await executor.run { try incoming.writeHeld() }
                     } catch {
-                        logger.error("queue file write failed", metadata: ["error": "\(error)"])
+                        logger.error("queue file write failed", metadata: ["queue.id": "\(id)", "error": "\(error)"])
                         failure = Self.reply(for: error)
                     }
                 case .commit(let total):
@@ -110,7 +108,7 @@ public struct MTARequests: Sendable {
                         try await peer.send(.error(failure), requestID: requestID)
                         return
                     }
-                    try await commit(incoming, requestID: requestID, peer: peer, logger: logger)
+                    try await commit(incoming, requestID: requestID, peer: peer)
                     return
                 case .abort:
                     incoming.abort()
@@ -127,8 +125,12 @@ public struct MTARequests: Sendable {
         }
     }
 
-    private func commit(_ incoming: IncomingMessage, requestID: UInt32, peer: MailWirePeer, logger: Logger) async throws {
+    /// Delivers `incoming` directly or commits it to the queue, then answers QUEUED. Log
+    /// entries name the queue ID in their own metadata: setting it in the logger's would
+    /// make swift-log's stream handler format that anew for every message.
+    private func commit(_ incoming: IncomingMessage, requestID: UInt32, peer: MailWirePeer) async throws {
         let envelope = incoming.header.envelope
+        let id = incoming.header.queueID
         let attempt = await direct?.attempt(incoming)
         if let replies = attempt, replies.allSatisfy({ $0.replyClass == 2 }) {
             incoming.abort()
@@ -139,12 +141,12 @@ public struct MTARequests: Sendable {
         do {
             try await store.commit(incoming)
         } catch {
-            logger.error("queue file commit failed; the message was not accepted", metadata: ["error": "\(error)"])
+            logger.error("queue file commit failed; the message was not accepted", metadata: ["queue.id": "\(id)", "error": "\(error)"])
             try await peer.send(.error(Self.reply(for: error)), requestID: requestID)
             return
         }
         logger.info("queued", metadata: [
-            "event": "\(MailEvent.queued)", "rcpt.to": "\(envelope.recipients.joined(separator: ","))",
+            "queue.id": "\(id)", "event": "\(MailEvent.queued)", "rcpt.to": "\(envelope.recipients.joined(separator: ","))",
             "mail.from": "\(envelope.reversePath)", "rcpt.count": "\(envelope.recipients.count)",
             "size": "\(incoming.contentLength)",
         ])
