@@ -43,7 +43,7 @@ public struct QueueStore: Sendable {
 
     /// Starts a message; its file in `incoming/` is made by its first write.
     public func create(_ header: QueueFile.Header) -> IncomingMessage {
-        IncomingMessage(header: header, prefix: QueueFile.prefix(header), incomingPath: incomingDirectory + "/" + header.queueID.rawValue,
+        IncomingMessage(header: header, incomingPath: incomingDirectory + "/" + header.queueID.rawValue,
                         finalPath: path(of: header.queueID))
     }
 
