@@ -18,7 +18,9 @@ public final class Listener<Connection: Sendable>: Sendable {
     public let channel: any Channel
     /// The accepted channels, once set up by the initializer, in the order they were ready.
     private let accepted: ChannelInbox<any Channel>
-    /// Each accepted channel's connection, made by the initializer, until `next()` takes it.
+    /// Each accepted channel's connection, made by the initializer, until `next()` takes it
+    /// (one set up just as the listener closed, which NIO then closes without passing it
+    /// on, stays here until the listener goes).
     private let made: NIOLockedValueBox<[ObjectIdentifier: Connection]>
 
     fileprivate init(channel: any Channel, accepted: ChannelInbox<any Channel>, made: NIOLockedValueBox<[ObjectIdentifier: Connection]>) {
