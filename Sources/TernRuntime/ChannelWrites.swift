@@ -25,6 +25,10 @@ enum ChannelWrites {
     /// error: a stream cut off in the middle of a frame is unusable anyway, and time limits
     /// (direct delivery's) work by cancelling.
     /// Callable from any thread; writes from one task keep their order.
+    ///
+    /// A static function of `Item` alone, writing through the channel's pipeline: Channel's
+    /// own `write` is generic code NIO does not specialize, which wrapped each item in
+    /// `NIOAny` with four dynamic casts (callgrind); the pipeline's is inlinable.
     /// - Parameters:
     ///   - items: what the pipeline's last outbound handler takes (MailWire `Frame`s, SMTP
     ///     reply `ByteBuffer`s); nothing is written for an empty array.
@@ -32,10 +36,6 @@ enum ChannelWrites {
     ///   - untilSent: wait until the bytes are in the kernel's socket buffer.
     /// - Throws: `ChannelError` (`.ioOnClosedChannel` also when this write closed it) or
     ///   the I/O error of the failed write.
-    ///
-    /// A static function of `Item` alone, through the channel's pipeline: Channel's own
-    /// `write` is generic code NIO does not specialize, which wrapped each item in `NIOAny`
-    /// with four dynamic casts (callgrind); the pipeline's is inlinable.
     static func writeAndFlush<Item: Sendable>(_ items: [Item], to channel: any Channel, untilSent: Bool = false) async throws {
         guard let last = items.last else { return }
         let pipeline = channel.pipeline

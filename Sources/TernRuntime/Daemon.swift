@@ -69,9 +69,8 @@ public enum Daemon {
     /// (`EventLoopExecutor`), in every build.
     ///
     /// Each daemon runs one event loop per two cores (at least one): the three daemons and
-    /// the tern-local helpers share the cores, and more loops than that only add wake-ups
-    /// between a daemon's own threads (a connection on one loop, its MailWire link on
-    /// another). On 2 cores a second loop per daemon cost 9% more CPU per message.
+    /// the tern-local helpers share the cores. On 2 cores a second loop per daemon cost 9%
+    /// more CPU per message and gained no throughput (alternating runs of bench.py).
     public static func runTasksOnEventLoops() {
         NIOSingletons.groupLoopCountSuggestion = max(1, System.coreCount / 2)
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
