@@ -24,8 +24,14 @@ public final class IncomingMessage: @unchecked Sendable {
     /// message delivered before it was queued is never checksummed.
     private var checksum = CRC32()
     private var countedInHeld = 0
-    /// The length and CRC-32 of the magic and header record, once made.
-    private var prefix: (length: Int, digest: CRC32)?
+    /// The magic and header record, made when first needed (the file, or `stored`).
+    private lazy var prefix: [UInt8] = QueueFile.prefix(header)
+    /// The CRC-32 of `prefix`.
+    private lazy var prefixDigest: CRC32 = {
+        var digest = CRC32()
+        digest.update(prefix)
+        return digest
+    }()
     /// Content octets taken so far (written, or held to be written).
     public private(set) var contentLength: UInt64 = 0
     /// Octets taken but not written yet: until the first write only content, from then on
@@ -115,9 +121,8 @@ public final class IncomingMessage: @unchecked Sendable {
 
     /// The message as the queue knows it once committed.
     public var stored: StoredMessage {
-        let prefix = self.prefix ?? makePrefix().made
-        return StoredMessage(header: header, contentOffset: prefix.length, contentLength: contentLength, checksum: checksum.value,
-                             prefixDigest: prefix.digest)
+        StoredMessage(header: header, contentOffset: prefix.count, contentLength: contentLength, checksum: checksum.value,
+                      prefixDigest: prefixDigest)
     }
 
     /// Creates the file and puts the magic and header record before the held content; the
@@ -125,22 +130,12 @@ public final class IncomingMessage: @unchecked Sendable {
     private func startFile() throws(FileError) -> WritableFile {
         let file = try WritableFile(creating: incomingPath, mode: 0o600)
         self.file = file
-        let (bytes, made) = makePrefix()
         var content = held
-        held = ByteBuffer(bytes: bytes)
+        held = ByteBuffer(bytes: prefix)
         held.writeBuffer(&content)
-        checksum = made.digest
-        countedInHeld = bytes.count
+        checksum = prefixDigest
+        countedInHeld = prefix.count
         return file
-    }
-
-    /// The magic and header record, with their length and CRC-32 (kept).
-    private func makePrefix() -> (bytes: [UInt8], made: (length: Int, digest: CRC32)) {
-        let bytes = QueueFile.prefix(header)
-        var digest = CRC32()
-        digest.update(bytes)
-        prefix = (bytes.count, digest)
-        return (bytes, (bytes.count, digest))
     }
 
     /// Adds the held octets not counted yet to the checksum.
