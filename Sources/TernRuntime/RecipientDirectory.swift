@@ -44,17 +44,16 @@ public final class RecipientDirectory: Sendable {
     ///   read, or NIO's error when the thread pool is shut down.
     func lookUp<T: Sendable>(on executor: BlockingExecutor, alsoBlocks: Bool = false,
                              _ body: @escaping @Sendable (LocalRecipients) throws -> T) async throws -> T {
-        if aliasesAreLocal && !alsoBlocks, let recipients = unchanged(),
+        if aliasesAreLocal && !alsoBlocks, let recipients = lastRead(matching: Self.signature(of: aliasesFile)),
            let result = try UserAccounts.fromMemoryOnly({ try body(recipients) }) {
             return result
         }
         return try await executor.run { try body(self.current()) }
     }
 
-    /// The recipients as last read, when the aliases file has not changed since.
-    private func unchanged() -> LocalRecipients? {
-        let signature = Self.signature(of: aliasesFile)
-        return loaded.withLockedValue { $0 }.flatMap { $0.signature == signature ? $0.recipients : nil }
+    /// The recipients as last read, when the aliases file still has `signature`.
+    private func lastRead(matching signature: [Int64]) -> LocalRecipients? {
+        loaded.withLockedValue { $0 }.flatMap { $0.signature == signature ? $0.recipients : nil }
     }
 
     /// The recipients with the aliases file as it is now. Blocking: it may read the file and
@@ -62,7 +61,7 @@ public final class RecipientDirectory: Sendable {
     /// - Throws: `FileError` when the aliases file exists but cannot be read.
     public func current() throws(FileError) -> LocalRecipients {
         let signature = Self.signature(of: aliasesFile)
-        if let loaded = loaded.withLockedValue({ $0 }), loaded.signature == signature { return loaded.recipients }
+        if let recipients = lastRead(matching: signature) { return recipients }
         var aliases = AliasTable()
         if !signature.isEmpty {
             let file = try ReadableFile(opening: aliasesFile)
