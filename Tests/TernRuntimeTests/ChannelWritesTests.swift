@@ -3,31 +3,31 @@
 // back once the kernel's buffer and NIO's high watermark are full until the peer reads,
 // and a write to a closed channel throws.
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+@testable import Systemd
 @testable import TernRuntime
 import Testing
 
 @Suite struct ChannelWritesTests {
-    /// A connected pair over a Unix socket; the server side reads nothing until its
-    /// autoRead is turned on. The client's high watermark is 4 KiB.
+    /// A connected pair over a Unix socket, accepted through `Listeners`; the server side
+    /// reads nothing until its autoRead is turned on. The client's high watermark is 4 KiB.
     static func connectedPair() async throws -> (client: any Channel, server: any Channel) {
-        let group = MultiThreadedEventLoopGroup.singleton
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tern-writes-\(UUID().uuidString.prefix(8)).sock").path
-        let accepted = group.next().makePromise(of: (any Channel).self)
-        let listener = try await ServerBootstrap(group: group)
-            .childChannelOption(.autoRead, value: false)
-            .childChannelInitializer { channel in
-                accepted.succeed(channel)
-                return channel.eventLoop.makeSucceededVoidFuture()
-            }
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-        let client = try await ClientBootstrap(group: group)
+        defer { unlink(path) }
+        let listeners = try await Listeners.open(
+            "test", from: ListenSockets(byName: [:]), fallback: .unix(path: path), logger: Logger(label: "test")
+        ) { channel in
+            channel.setOption(.autoRead, value: false).map { channel }
+        }
+        let listener = try #require(listeners.first)
+        let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.writeBufferWaterMark, value: .init(low: 1024, high: 4096))
             .connect(unixDomainSocketPath: path).get()
-        let server = try await accepted.futureResult.get()
-        try await listener.close()
+        let server = try #require(try await listener.next())
+        try await listener.channel.close()
         return (client, server)
     }
 
