@@ -28,7 +28,7 @@ public enum HeaderSection {
         var matching = false
         walk(bytes) { field, value in
             if let field {
-                matching = field.count == wanted.count && zip(field, wanted).allSatisfy { asciiLower($0) == asciiLower($1) }
+                matching = field.count == wanted.count && zip(field, wanted).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
                 if matching { values.append(String(decoding: value, as: UTF8.self)) }
             } else if matching {
                 values[values.count - 1] += " " + String(decoding: value, as: UTF8.self)
@@ -79,8 +79,4 @@ public enum HeaderSection {
 
     /// RFC 5234 WSP: space and horizontal tab.
     private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-
-    private static func asciiLower(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
 }

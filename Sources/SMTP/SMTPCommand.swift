@@ -89,7 +89,7 @@ public enum SMTPCommand: Sendable, Equatable {
         // Compared and skipped as octets: Character views cost grapheme breaking per call.
         let octets = argument.utf8
         guard octets.count >= prefix.utf8.count,
-              zip(octets, prefix.utf8).allSatisfy({ $0 == $1 || ($1 >= UInt8(ascii: "A") && $1 <= UInt8(ascii: "Z") && $0 == $1 | 0x20) })
+              zip(octets, prefix.utf8).allSatisfy({ $0.asciiLowercased == $1.asciiLowercased })
         else {
             return .failure(ReplyError(.badArgument("syntax is \(prefix)<address>")))
         }
