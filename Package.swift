@@ -40,8 +40,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Systemd", dependencies: ["CSystemd", logging]),
-        .systemLibrary(name: "CStatfs"),
-        .target(name: "PosixFile", dependencies: ["CStatfs", nio]),
+        .systemLibrary(name: "CFileCalls"),
+        .target(name: "PosixFile", dependencies: ["CFileCalls", nio]),
         .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
         // Mail knowledge, no I/O beyond files.
         .target(name: "MailCore"),

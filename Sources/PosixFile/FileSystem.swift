@@ -1,7 +1,7 @@
 // The directory operations durable storage needs by path: fsync of a directory after a
 // rename, removal, listing and directory creation (Directory does them relative to an
 // open directory).
-import CStatfs
+import CFileCalls
 import Glibc
 
 public enum FileSystem {

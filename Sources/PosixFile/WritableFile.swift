@@ -1,6 +1,7 @@
 // A file being written for durability: created exclusively, written completely, fsynced
 // once, closed once. Every failed step is reported; none is retried on the same descriptor
 // (after a failed fsync the page cache state is unknown, so the file is abandoned).
+import CFileCalls
 import Glibc
 
 /// A newly created file open for writing; closed exactly once (by `close`, `abandon` or deinit).
@@ -46,6 +47,14 @@ public final class WritableFile {
     public func write(_ bytes: some Sequence<UInt8>) throws(FileError) {
         let array = Array(bytes)
         try array.withUnsafeBytes { raw in Result { () throws(FileError) in try write(raw) } }.get()
+    }
+
+    /// Starts writing the file's data back without waiting (sync_file_range(2) with
+    /// `SYNC_FILE_RANGE_WRITE`): a hint, so that the fsyncs of several files written one after
+    /// another share one journal commit. It makes nothing durable and its failure is left to
+    /// `sync`, which reports it.
+    public func startWriteback() {
+        _ = sync_file_range(descriptor, 0, 0, UInt32(SYNC_FILE_RANGE_WRITE))
     }
 
     /// Flushes the file's data and metadata to stable storage (fsync(2)).
