@@ -3,8 +3,10 @@
 // MAILBOX_READ → CHUNKs and OK, marking the message seen. Failures are answers (451 4.3.0,
 // 452 4.2.2 when the mailbox is full), so tern-deliverd always learns what happened.
 // Deliveries sent back to back form a batch (group commit): while another request is
-// already waiting, a delivery's answer waits too; when none is, one fsync of `new/` makes
-// every copy of the batch durable and the answers leave together, in request order.
+// already waiting, a delivery's copy waits in `tmp/` unsynced and its answer waits too;
+// when none is (or the batch holds 64), the copies are fsynced and linked into `new/`
+// together (`MaildirWriter.place`), one fsync of `new/` makes them durable, and the answers
+// leave together, in request order.
 import Glibc
 import MailCore
 import MailWire
@@ -26,11 +28,13 @@ final class MailboxRequests {
     private struct Batch {
         /// The Maildir the batch delivers into, opened by its first delivery.
         var maildir: Maildir?
-        /// The answers, in request order.
-        var answers: [(message: Message, requestID: UInt32)] = []
-        /// The names in `new/` the batch answers 250 for.
-        var names: [String] = []
+        /// The deliveries, in request order: each a copy written into `tmp/` or its answer,
+        /// with its name in `new/` (nil when the Maildir could not be opened).
+        var deliveries: [(written: MaildirWriter.Written, name: String?, requestID: UInt32)] = []
     }
+
+    /// The most deliveries one batch holds (each holds its `tmp/` file open until the end).
+    static let maximumBatch = 64
 
     /// Prepares the mailbox and drops privileges (`MailboxOpening.prepare`).
     init(arguments: HelperArguments, channel: BlockingFrameChannel) {
@@ -50,10 +54,10 @@ final class MailboxRequests {
         switch request {
         case .deliver(let delivery) where delivery.recipients.count == 1:
             var content = ChannelContent(channel: channel, requestID: requestID)
-            let reply = deliver(delivery, content: &content)
+            let (written, name) = write(delivery, content: &content)
             try content.finish()
-            batch.answers.append((.delivered([reply]), requestID))
-            if !channel.hasInputWaiting { try finishBatch() }
+            batch.deliveries.append((written, name, requestID))
+            if !channel.hasInputWaiting || batch.deliveries.count >= Self.maximumBatch { try finishBatch() }
         case .mailboxList:
             try finishBatch()
             try channel.send(list(), requestID: requestID)
@@ -65,47 +69,59 @@ final class MailboxRequests {
         }
     }
 
-    /// Ends the batch: one fsync of `new/` for all its copies, then, when `answering`, its
-    /// answers in one write. A failed fsync turns every 250 of the batch into the failure:
-    /// none of those copies is known to be on disk, and each is taken back out of `new/`.
+    /// Ends the batch: places its copies in `new/` (each fsynced; their writeback started
+    /// as they were written, so the fsyncs share the file system's commits), one fsync of
+    /// `new/` for all of them, then, when `answering`, its answers in one write. A failed
+    /// fsync of `new/` turns every 250 of the batch into the failure: none of those copies
+    /// is known to be on disk, and each is taken back out of `new/`.
     /// - Parameter answering: false at the end of the stream (no one is left to answer).
     /// - Throws: when the answers cannot be sent.
     func finishBatch(answering: Bool = true) throws {
-        guard !batch.answers.isEmpty else { return }
+        guard !batch.deliveries.isEmpty else { return }
         let ended = batch
         batch = Batch()
-        var answers = ended.answers
-        if let maildir = ended.maildir {
-            do {
-                try maildir.commitNew(ended.names)
-            } catch {
-                let failure = Message.delivered([MaildirWriter.temporaryFailure(error)])
-                answers = answers.map { answer in
-                    guard case .delivered(let replies) = answer.message, replies.allSatisfy({ $0.replyClass == 2 }) else { return answer }
-                    return (failure, answer.requestID)
-                }
+        let copies = ended.deliveries.compactMap { delivery in
+            if case .copy(let copy) = delivery.written { copy } else { nil }
+        }
+        // `write` made copies only in the batch's Maildir.
+        var placed = copies.isEmpty ? [] : MaildirWriter.place(copies, in: ended.maildir!)[...]
+        var replies = ended.deliveries.map { delivery in
+            switch delivery.written {
+            case .answered(let reply): reply
+            case .copy: placed.removeFirst()
             }
         }
-        if answering { try channel.send(answers) }
+        // Every 250, a copy placed now or an earlier one found, holds only once `new/` is fsynced.
+        let names = zip(replies, ended.deliveries).compactMap { $0.replyClass == 2 ? $1.name : nil }
+        if let maildir = ended.maildir, !names.isEmpty {
+            do {
+                try maildir.commitNew(names)
+            } catch {
+                let failure = MaildirWriter.temporaryFailure(error)
+                replies = replies.map { $0.replyClass == 2 ? failure : $0 }
+            }
+        }
+        if answering {
+            try channel.send(zip(replies, ended.deliveries).map { (.delivered([$0]), $1.requestID) })
+        }
     }
 
-    private func deliver(_ request: DeliveryRequest, content: inout ChannelContent) -> Reply {
+    private func write(_ request: DeliveryRequest, content: inout ChannelContent) -> (MaildirWriter.Written, name: String?) {
         do {
-            guard let maildir = try batch.maildir ?? openMaildir(create: true) else { return Reply(451, "4.3.0", "mailbox not created") }
+            guard let maildir = try batch.maildir ?? openMaildir(create: true) else { return (.answered(Reply(451, "4.3.0", "mailbox not created")), nil) }
             batch.maildir = maildir
             let name = MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname)
-            let reply = MaildirWriter.deliver(
+            let written = MaildirWriter.write(
                 &content, into: maildir, name: name,
                 traceFields: TraceHeaders.delivery(reversePath: request.reversePath, recipient: request.recipients[0]),
                 lookForEarlierCopy: request.mayBeRedelivery)
-            if reply.replyClass == 2 { batch.names.append(name) }
             if !swept {
                 maildir.sweepTemporaryFiles(now: Int64(time(nil)))
                 swept = true
             }
-            return reply
+            return (written, name)
         } catch {
-            return MaildirWriter.temporaryFailure(error)
+            return (.answered(MaildirWriter.temporaryFailure(error)), nil)
         }
     }
 

@@ -22,12 +22,13 @@ do {
     while let (request, requestID) = try channel.receive() {
         try requests.answer(request, requestID: requestID)
     }
-    // The end of the stream is input too: a batch may still wait for its fsync. tern-deliverd
+    // The end of the stream is input too: a batch may still wait in `tmp/`. tern-deliverd
     // is gone, so its answers are not sent (a write would raise SIGPIPE).
     try requests.finishBatch(answering: false)
     exit(0)
-} catch is MailWireError {
-    exit(76)
 } catch {
-    exit(75)
+    // A broken stream ends the helper, but the batch's complete copies are still placed in
+    // `new/`, unanswered, so that their retries find them by name.
+    try? requests.finishBatch(answering: false)
+    exit(error is MailWireError ? 76 : 75)
 }

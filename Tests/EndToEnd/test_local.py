@@ -482,26 +482,27 @@ def start_helper(spool: Path, *wrapper: str) -> tuple[subprocess.Popen, socket.s
     return helper, ours
 
 
-def delivery(request_id: int, content: bytes) -> bytes:
-    """DELIVER of `content` to bob, its CHUNKs (64 KiB at most) and END, as one request."""
+def delivery(request_id: int, content: bytes, total: int | None = None) -> bytes:
+    """DELIVER of `content` to bob, its CHUNKs (64 KiB at most) and END, as one request.
+    END gives `total` octets (the content's length unless given)."""
     frames = encode_frame(Frame(Type.DELIVER, request_id, {
         "queue_id": f"0lDGMhr3h0tP{request_id:02d}".encode(), "reverse_path": b"alice@example.test",
         "arrival": 1_795_971_919 + request_id, "flags": 0, "recipients": [b"bob@localhost"]}))
     for offset in range(0, len(content), 65_536):
         frames += encode_frame(Frame(Type.CHUNK, request_id, {"data": content[offset:offset + 65_536]}))
-    return frames + encode_frame(Frame(Type.END, request_id, {"total": len(content)}))
+    return frames + encode_frame(Frame(Type.END, request_id, {"total": len(content) if total is None else total}))
 
 
 def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
-    """Runs tern-local for bob's mailbox under `strace -y -e trace=fsync` (plus `strace`
-    options), sends it three DELIVERs in one write, reads three answers, ends the stream.
-    Returns the answers, the Maildir and the fsync lines strace saw."""
+    """Runs tern-local for bob's mailbox under `strace -y -e trace=fsync,sync_file_range`
+    (plus `strace` options), sends it three DELIVERs in one write, reads three answers, ends
+    the stream. Returns the answers, the Maildir and the lines strace saw."""
     if not shutil.which("strace"):
         pytest.skip("strace is not installed")
     spool = tmp_path / "mail"
     spool.mkdir()
     trace = tmp_path / "strace"
-    helper, ours = start_helper(spool, "strace", "-y", "-e", "trace=fsync", *strace, "-o", str(trace))
+    helper, ours = start_helper(spool, "strace", "-y", "-e", "trace=fsync,sync_file_range", *strace, "-o", str(trace))
     ours.sendall(b"".join(delivery(number, f"Subject: batch {number}\r\n\r\nbody {number}\r\n".encode())
                           for number in (1, 2, 3)))
     stream = ours.makefile("rb")
@@ -510,20 +511,39 @@ def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
     ours.close()  # end of the stream: tern-local exits 0
     assert helper.wait(timeout=30) == 0
     assert [(a.type, a.request_id) for a in answers] == [(Type.DELIVERED, n) for n in (1, 2, 3)], answers
-    fsyncs = [line for line in trace.read_text().splitlines() if line.startswith("fsync(")]
-    return answers, spool / "bob", fsyncs
+    calls = [line for line in trace.read_text().splitlines() if line.startswith(("fsync(", "sync_file_range("))]
+    return answers, spool / "bob", calls
 
 
 def test_deliveries_sent_back_to_back_share_one_fsync_of_new(tmp_path):
     """protocols/tern-local.md §Batches: three DELIVERs in one write are answered in order,
-    every copy is in new/ (read back with Python's mailbox.Maildir), and strace sees three
-    file fsyncs but one fsync of new/ for the batch."""
-    answers, maildir, fsyncs = deliver_batch(tmp_path)
+    every copy is in new/ (read back with Python's mailbox.Maildir), and strace sees the
+    writeback of all three copies started first, then three file fsyncs, then one fsync of
+    new/ for the batch."""
+    answers, maildir, calls = deliver_batch(tmp_path)
     assert [a.fields["results"][0]["code"] for a in answers] == [250, 250, 250], answers
     subjects = sorted(m["Subject"] for m in mailbox.Maildir(maildir, create=False))
     assert subjects == ["batch 1", "batch 2", "batch 3"]
-    assert len([line for line in fsyncs if "/bob/new>" in line]) == 1, fsyncs
-    assert len([line for line in fsyncs if "/bob/tmp/" in line]) == 3, fsyncs
+    kinds = ["start" if line.startswith("sync_file_range(") and "/bob/tmp/" in line
+             else "file" if "/bob/tmp/" in line else "new" if "/bob/new>" in line else line for line in calls]
+    assert kinds == ["start"] * 3 + ["file"] * 3 + ["new"], calls
+
+
+def test_a_broken_stream_ends_the_helper_but_places_the_complete_copies_of_its_batch(tmp_path):
+    """§Batches: two complete DELIVERs and a third whose END does not match its octets, in
+    one write. tern-local answers nothing and exits 76 (a MailWire error); the two complete
+    copies are in new/, so their retries find them by name, and nothing is left in tmp/."""
+    spool = tmp_path / "mail"
+    spool.mkdir()
+    helper, ours = start_helper(spool)
+    broken = delivery(3, b"Subject: broken\r\n\r\nbody\r\n", total=1)
+    ours.sendall(b"".join(delivery(n, f"Subject: batch {n}\r\n\r\nbody {n}\r\n".encode()) for n in (1, 2)) + broken)
+    assert helper.wait(timeout=30) == 76
+    assert ours.recv(1) == b""
+    ours.close()
+    subjects = sorted(m["Subject"] for m in mailbox.Maildir(spool / "bob", create=False))
+    assert subjects == ["batch 1", "batch 2"]
+    assert os.listdir(spool / "bob" / "tmp") == []
 
 
 def test_a_helper_keeps_no_copy_of_what_it_delivered(tmp_path):

@@ -1,6 +1,6 @@
 // Maildir delivery on a real file system: tmp → new with LF line ends and trace fields,
-// one copy per name however often it is retried, no write through a planted symbolic
-// link, tmp/ swept after 36 hours.
+// a batch of copies kept in tmp until placed, one copy per name however often it is
+// retried, no write through a planted symbolic link, tmp/ swept after 36 hours.
 import Foundation
 import Glibc
 import MailCore
@@ -54,6 +54,25 @@ import Testing
         #expect(try deliver("x\r\n", again: true).lines == ["already delivered"])
         #expect(reader.entries().count == 1)
         #expect(reader.summaries().map(\.seen) == [true])
+    }
+
+    @Test func aBatchStaysInTmpUntilPlacedThenEachCopyKeepsItsOwnContent() throws {
+        let box = try maildir()
+        let names = (1...3).map { "batch.\($0)" }
+        let copies = try names.map { name in
+            var source = FileSource(try content("Subject: \(name)\r\n\r\nbody\r\n"))
+            let written = MaildirWriter.write(&source, into: box, name: name, traceFields: "", lookForEarlierCopy: false)
+            let copy: MaildirWriter.Copy? = if case .copy(let copy) = written { copy } else { nil }
+            return try #require(copy)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/bob/new").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/bob/tmp").count == 3)
+        #expect(MaildirWriter.place(copies, in: box).map(\.code) == [250, 250, 250])
+        try box.commitNew(names)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/bob/tmp").isEmpty)
+        for name in names {
+            #expect(try String(contentsOfFile: root + "/bob/new/" + name, encoding: .utf8) == "Subject: \(name)\n\nbody\n")
+        }
     }
 
     @Test func aSymbolicLinkAtNewIsNeverFollowed() throws {
