@@ -1,8 +1,11 @@
 // tern-deliverd's deliveries into mailboxes, batched per mailbox (protocols/tern-local.md
 // §Batches): at most `conversations` helper conversations run at once for one mailbox. A
-// delivery that finds them all busy waits; the next conversation sends every delivery then
-// waiting back to back, and tern-local makes their copies durable with one fsync of `new/`
-// (group commit), answering each. The delivery whose conversation ends hands it to the
+// delivery to a mailbox with no conversation starts one at once; while one runs, a delivery
+// waits, and another conversation starts only once `extraBatch` deliveries wait for it
+// (each conversation costs an fsync of `new/` and a turn of a helper, worth it for several
+// copies, not for one). The next conversation sends every delivery then waiting back to
+// back, and tern-local makes their copies durable with one fsync of `new/` (group commit),
+// answering each. The delivery whose conversation ends hands it to the
 // first one still waiting, whose own task drives the next batch: no task is started here.
 // Only messages held in memory (`MessageSpool.memoryLimit`) are batched: a larger one is
 // sent on its own, so it never holds up the answers of small ones behind it.
@@ -44,6 +47,7 @@ final class MailboxDeliveries: Sendable {
 
     private let helpers: MailboxHelperPool
     private let conversations: Int
+    private let extraBatch: Int
     private let batchLimit: Int
     private let logger: Logger
     private let mailboxes = NIOLockedValueBox([MailboxHelper.Key: Mailbox]())
@@ -51,10 +55,13 @@ final class MailboxDeliveries: Sendable {
     /// - Parameters:
     ///   - conversations: helper conversations at once per mailbox (the disk does no more
     ///     fsyncs with more writers; fewer conversations make larger batches).
+    ///   - extraBatch: while a conversation runs, the fewest waiting deliveries (a new one
+    ///     included) that start another.
     ///   - batchLimit: most deliveries in one conversation.
-    init(helpers: MailboxHelperPool, conversations: Int = 2, batchLimit: Int = 16, logger: Logger) {
+    init(helpers: MailboxHelperPool, conversations: Int = 2, extraBatch: Int = 3, batchLimit: Int = 16, logger: Logger) {
         self.helpers = helpers
         self.conversations = conversations
+        self.extraBatch = extraBatch
         self.batchLimit = batchLimit
         self.logger = logger
     }
@@ -68,7 +75,10 @@ final class MailboxDeliveries: Sendable {
         let key = MailboxHelper.Key(location: location, create: true)
         let turn = await withCheckedContinuation { (turn: CheckedContinuation<Turn, Never>) in
             let drive = mailboxes.withLockedValue { mailboxes in
-                guard mailboxes[key, default: Mailbox()].conversations < conversations else {
+                let mailbox = mailboxes[key, default: Mailbox()]
+                let starts = mailbox.conversations == 0
+                    || (mailbox.conversations < conversations && mailbox.waiting.count + 1 >= extraBatch)
+                guard starts else {
                     mailboxes[key, default: Mailbox()].waiting.append(Waiting(delivery: delivery, turn: turn))
                     return false
                 }
