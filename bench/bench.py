@@ -548,7 +548,10 @@ def runs_folder() -> Path:
 
 
 def run_once(name: str, scenario: str, parent: Path, args, messages: int, paced: int) -> dict:
-    """One scenario on a fresh instance of one system, in its own folder under `parent`."""
+    """One scenario on a fresh instance of one system, in its own folder under `parent`.
+    The earlier runs' dirty pages are written out first (sync(2)), so that no run pays for
+    the writeback of another system's files and removals."""
+    os.sync()
     work = new_folder(f"{name}-", parent)
     sink = Sink(work) if name != "floor" else None
     system = None
