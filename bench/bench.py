@@ -617,6 +617,9 @@ def main() -> int:
     finally:
         if not os.environ.get("TERN_BENCH_KEEP"):
             shutil.rmtree(parent, ignore_errors=True)
+            # Written out now, the removals slow the creates of what runs next for about 60 s
+            # (runs_folder); left dirty, for up to 360 s.
+            os.sync()
     summary = summarize(results, systems)
     print_table(summary, systems, messages, reps)
     out = args.out or REPO / "bench" / "results" / f"{time.strftime('%Y%m%d-%H%M%S')}-{socket.gethostname()}.json"
