@@ -26,17 +26,18 @@ public struct Maildir {
         cur = try directory.subdirectory("cur", creatingWith: mode)
     }
 
-    /// Makes `names`, linked into `new/` (or found there) by `MaildirWriter.deliver`,
-    /// durable: one fsync of `new/` for all of them. When it fails they are unlinked from
-    /// `new/` again: after a failed fsync Linux forgets the dirty state, so a later fsync
-    /// would succeed without writing them, and a retry that found them by name would count
-    /// them delivered. A copy already read (in `cur/`) is left where it is.
+    /// Makes what `MaildirWriter.place` put into or found in `new/` durable: one fsync of
+    /// `new/` for all of it. When it fails, `linked` (the names this placement linked) are
+    /// unlinked from `new/` again: after a failed fsync Linux forgets the dirty state, so a
+    /// later fsync would succeed without writing them, and a retry that found them by name
+    /// would count them delivered. A name found there was linked by another attempt, which
+    /// answers for it, and is left alone, as is a copy already read (in `cur/`).
     /// - Throws: the fsync's `FileError`.
-    public func commitNew(_ names: [String]) throws(FileError) {
+    public func commitNew(linked: [String]) throws(FileError) {
         do {
             try new.sync()
         } catch {
-            for name in names { try? new.remove(name) }
+            for name in linked { try? new.remove(name) }
             throw error
         }
     }

@@ -4,24 +4,26 @@
 // (link never replaces, so an earlier copy of the same queued message wins) and removes the
 // tmp name. It is delivered once the caller has fsynced `new/` (`Maildir.commitNew`): one
 // fsync covers every copy linked before it. A batch of copies is written first and placed
-// together: their writeback is started for all before the first fsync, so the file system
-// commits them together, and the fsync of `new/` is shared (group commit). Two attempts at
-// one message (a retry while a lost attempt still writes) never share a file. Every
-// failure is temporary (the queue retries): mailbox full is 452 4.2.2, anything else
-// 451 4.3.0.
+// together: when there are several, the writeback of all of them is started before the
+// first fsync, so that their writes overlap, and the fsync of `new/` is shared (group
+// commit). Two attempts at one message (a retry while a lost attempt still writes) never
+// share a file. Every failure is temporary (the queue retries): mailbox full is 452 4.2.2,
+// anything else 451 4.3.0.
 import MailCore
 import NIOCore
 import PosixFile
 
 public enum MaildirWriter {
-    /// A copy written into `tmp/`, not yet fsynced nor in `new/`. It holds the file open
-    /// until `place` (or its deinit, which leaves the file to the 36-hour sweep).
+    /// A copy written into `tmp/` of `maildir`, not yet fsynced nor in `new/`. Its file
+    /// stays open until `place`; a copy never placed is closed when released and its `tmp/`
+    /// file left to the 36-hour sweep.
     public struct Copy {
         let file: WritableFile
+        let maildir: Maildir
         /// Its name in `tmp/`.
         let temporary: String
         /// Its name in `new/`.
-        public let name: String
+        let name: String
     }
 
     /// What `write` did: a copy to place, or the reply already (an earlier copy found, or a
@@ -31,19 +33,23 @@ public enum MaildirWriter {
         case answered(Reply)
     }
 
+    /// A delivery after `place`: its reply, and its name when this placement linked it
+    /// into `new/` (not when an earlier copy was found there, nor on failure).
+    public struct Placed {
+        public let reply: Reply
+        public let linked: String?
+    }
+
     /// Delivers `content` into `maildir` as `name`: `write`, then `place`.
     /// - Returns: as `place`.
     public static func deliver(_ content: inout some MessageSource, into maildir: Maildir, name: String,
                                traceFields: String, lookForEarlierCopy: Bool) -> Reply {
-        switch write(&content, into: maildir, name: name, traceFields: traceFields, lookForEarlierCopy: lookForEarlierCopy) {
-        case .copy(let copy): place([copy], in: maildir)[0]
-        case .answered(let reply): reply
-        }
+        place([write(&content, into: maildir, name: name, traceFields: traceFields, lookForEarlierCopy: lookForEarlierCopy)])[0].reply
     }
 
     /// Writes `content` (the queued message, CRLF line ends) into `tmp/`, not fsynced yet
     /// (`place` does). Content that cannot be read fails the delivery before anything
-    /// reaches `new/`.
+    /// reaches `new/`, and its `tmp/` file is removed.
     /// - Parameters:
     ///   - traceFields: written first, as given (`TraceHeaders.delivery`).
     ///   - lookForEarlierCopy: an earlier attempt may have placed the message (in `new/`,
@@ -64,37 +70,47 @@ public enum MaildirWriter {
             var converter = LineEndingConverter()
             while let piece = try content.next() { try copy.write(converter.convert(piece)) }
             try copy.write(converter.finish())
-            return .copy(Copy(file: copy, temporary: temporary, name: name))
+            return .copy(Copy(file: copy, maildir: maildir, temporary: temporary, name: name))
         } catch {
             file?.abandon()
             return .answered(temporaryFailure(error))
         }
     }
 
-    /// Places `copies`, each in turn: fsyncs and closes it, links it into `new/` as its
-    /// name (an earlier copy of the same name wins) and removes the `tmp/` name. The
-    /// writeback of several is started for all of them first, so that their fsyncs share
-    /// the file system's journal commit rather than making one each.
-    /// - Returns: for each copy, in order, `250 2.0.0`, which holds only once
-    ///   `Maildir.commitNew` succeeded for its name (nothing may be acknowledged before), or
-    ///   the temporary failure.
-    public static func place(_ copies: [Copy], in maildir: Maildir) -> [Reply] {
+    /// Places the copies of `batch`, each in turn: fsyncs and closes it, links it into
+    /// `new/` as its name (an earlier copy of the same name wins) and removes the `tmp/`
+    /// name; a copy that fails is removed from `tmp/` and answered with the temporary
+    /// failure. When there are several, the writeback of all of them is started first
+    /// (sync_file_range(2)), so that their writes overlap instead of waiting one by one.
+    /// Answers already given by `write` pass through.
+    /// - Returns: one per element of `batch`, in order. A `250 2.0.0` holds only once
+    ///   `Maildir.commitNew` succeeded (nothing may be acknowledged before).
+    public static func place(_ batch: [Written]) -> [Placed] {
+        let copies = batch.compactMap { written in if case .copy(let copy) = written { copy } else { nil } }
         if copies.count > 1 {
             for copy in copies { copy.file.startWriteback() }
         }
-        return copies.map { place($0, in: maildir) }
+        return batch.map { written in
+            switch written {
+            case .answered(let reply): Placed(reply: reply, linked: nil)
+            case .copy(let copy): place(copy)
+            }
+        }
     }
 
-    private static func place(_ copy: Copy, in maildir: Maildir) -> Reply {
+    private static func place(_ copy: Copy) -> Placed {
         do {
             try copy.file.sync()
             try copy.file.close()
-            let placed = try maildir.tmp.link(copy.temporary, into: maildir.new, as: copy.name)
-            try maildir.tmp.remove(copy.temporary)
-            return placed ? Reply(250, "2.0.0", "delivered to maildir") : Reply(250, "2.0.0", "already delivered")
+            let linked = try copy.maildir.tmp.link(copy.temporary, into: copy.maildir.new, as: copy.name)
+            // Once linked, the copy is delivered; a `tmp/` name left behind is the sweep's.
+            try? copy.maildir.tmp.remove(copy.temporary)
+            return linked
+                ? Placed(reply: Reply(250, "2.0.0", "delivered to maildir"), linked: copy.name)
+                : Placed(reply: Reply(250, "2.0.0", "already delivered"), linked: nil)
         } catch {
             copy.file.abandon()
-            return temporaryFailure(error)
+            return Placed(reply: temporaryFailure(error), linked: nil)
         }
     }
 

@@ -50,8 +50,8 @@ public final class WritableFile {
     }
 
     /// Starts writing the file's data back without waiting (sync_file_range(2) with
-    /// `SYNC_FILE_RANGE_WRITE`): a hint, so that the fsyncs of several files written one after
-    /// another share one journal commit. It makes nothing durable and its failure is left to
+    /// `SYNC_FILE_RANGE_WRITE`): a hint, so that the writes of several files about to be
+    /// fsynced one after another overlap. It makes nothing durable; its failure is left to
     /// `sync`, which reports it.
     public func startWriteback() {
         _ = sync_file_range(descriptor, 0, 0, UInt32(SYNC_FILE_RANGE_WRITE))

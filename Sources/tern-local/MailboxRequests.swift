@@ -28,9 +28,8 @@ final class MailboxRequests {
     private struct Batch {
         /// The Maildir the batch delivers into, opened by its first delivery.
         var maildir: Maildir?
-        /// The deliveries, in request order: each a copy written into `tmp/` or its answer,
-        /// with its name in `new/` (nil when the Maildir could not be opened).
-        var deliveries: [(written: MaildirWriter.Written, name: String?, requestID: UInt32)] = []
+        /// The deliveries, in request order: each a copy written into `tmp/` or its answer.
+        var deliveries: [(written: MaildirWriter.Written, requestID: UInt32)] = []
     }
 
     /// The most deliveries one batch holds (each holds its `tmp/` file open until the end).
@@ -54,9 +53,9 @@ final class MailboxRequests {
         switch request {
         case .deliver(let delivery) where delivery.recipients.count == 1:
             var content = ChannelContent(channel: channel, requestID: requestID)
-            let (written, name) = write(delivery, content: &content)
+            let written = write(delivery, content: &content)
             try content.finish()
-            batch.deliveries.append((written, name, requestID))
+            batch.deliveries.append((written, requestID))
             if !channel.hasInputWaiting || batch.deliveries.count >= Self.maximumBatch { try finishBatch() }
         case .mailboxList:
             try finishBatch()
@@ -69,46 +68,37 @@ final class MailboxRequests {
         }
     }
 
-    /// Ends the batch: places its copies in `new/` (each fsynced; their writeback started
-    /// as they were written, so the fsyncs share the file system's commits), one fsync of
-    /// `new/` for all of them, then, when `answering`, its answers in one write. A failed
-    /// fsync of `new/` turns every 250 of the batch into the failure: none of those copies
-    /// is known to be on disk, and each is taken back out of `new/`.
+    /// Ends the batch: places its copies in `new/` (`MaildirWriter.place`: each fsynced,
+    /// closed and linked), one fsync of `new/` for all of them, then, when `answering`, its
+    /// answers in one write. A failed fsync of `new/` turns every 250 of the batch into the
+    /// failure: none of those copies is known to be on disk, and each this batch linked is
+    /// taken back out of `new/` (`Maildir.commitNew`).
     /// - Parameter answering: false at the end of the stream (no one is left to answer).
     /// - Throws: when the answers cannot be sent.
     func finishBatch(answering: Bool = true) throws {
         guard !batch.deliveries.isEmpty else { return }
         let ended = batch
         batch = Batch()
-        let copies = ended.deliveries.compactMap { delivery in
-            if case .copy(let copy) = delivery.written { copy } else { nil }
-        }
-        // `write` made copies only in the batch's Maildir.
-        var placed = copies.isEmpty ? [] : MaildirWriter.place(copies, in: ended.maildir!)[...]
-        var replies = ended.deliveries.map { delivery in
-            switch delivery.written {
-            case .answered(let reply): reply
-            case .copy: placed.removeFirst()
-            }
-        }
+        let placed = MaildirWriter.place(ended.deliveries.map(\.written))
+        var replies = placed.map(\.reply)
         // Every 250, a copy placed now or an earlier one found, holds only once `new/` is fsynced.
-        let names = zip(replies, ended.deliveries).compactMap { $0.replyClass == 2 ? $1.name : nil }
-        if let maildir = ended.maildir, !names.isEmpty {
+        if let maildir = ended.maildir, replies.contains(where: { $0.replyClass == 2 }) {
             do {
-                try maildir.commitNew(names)
+                try maildir.commitNew(linked: placed.compactMap(\.linked))
             } catch {
                 let failure = MaildirWriter.temporaryFailure(error)
                 replies = replies.map { $0.replyClass == 2 ? failure : $0 }
             }
         }
         if answering {
-            try channel.send(zip(replies, ended.deliveries).map { (.delivered([$0]), $1.requestID) })
+            let answers = zip(replies, ended.deliveries).map { reply, delivery in (Message.delivered([reply]), delivery.requestID) }
+            try channel.send(answers)
         }
     }
 
-    private func write(_ request: DeliveryRequest, content: inout ChannelContent) -> (MaildirWriter.Written, name: String?) {
+    private func write(_ request: DeliveryRequest, content: inout ChannelContent) -> MaildirWriter.Written {
         do {
-            guard let maildir = try batch.maildir ?? openMaildir(create: true) else { return (.answered(Reply(451, "4.3.0", "mailbox not created")), nil) }
+            guard let maildir = try batch.maildir ?? openMaildir(create: true) else { return .answered(Reply(451, "4.3.0", "mailbox not created")) }
             batch.maildir = maildir
             let name = MaildirName.name(arrival: request.arrival, queueID: request.queueID, host: arguments.hostname)
             let written = MaildirWriter.write(
@@ -119,9 +109,9 @@ final class MailboxRequests {
                 maildir.sweepTemporaryFiles(now: Int64(time(nil)))
                 swept = true
             }
-            return (written, name)
+            return written
         } catch {
-            return (.answered(MaildirWriter.temporaryFailure(error)), nil)
+            return .answered(MaildirWriter.temporaryFailure(error))
         }
     }
 

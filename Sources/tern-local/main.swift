@@ -4,9 +4,10 @@
 // back, as a batch) until it closes the socket. Started as root it gives the mailbox to the
 // user, becomes the user and only then touches the Maildir; started as anyone else it works
 // as that user. It is single-threaded, so dropping privileges with setuid(2) is sound. Exit
-// status (sysexits): 0 the socket was closed between requests, 64 bad command line, 75 a
-// request could not be read whole or its answer could not be sent, 76 a request it does not
-// serve.
+// status (sysexits): 0 the socket was closed between requests, 64 bad command line, 76 a
+// MailWire error (a request it does not serve, a malformed or truncated frame, a DELIVER
+// whose octet count does not match), 75 any other failure of the socket (a time limit, an
+// answer that could not be sent).
 import Glibc
 import MailWire
 

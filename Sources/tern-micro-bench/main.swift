@@ -97,7 +97,7 @@ for size in [1024, 102_400] {
         let reply = MaildirWriter.deliver(&source, into: maildir, name: "\(serial).bench",
                                           traceFields: TraceHeaders.delivery(reversePath: "a@example.org", recipient: "bob@localhost"),
                                           lookForEarlierCopy: false)
-        try! maildir.commitNew(["\(serial).bench"])
+        try! maildir.commitNew(linked: ["\(serial).bench"])
         return reply.code == 250 ? 1 : 0
     }
     _ = unlink(spool)

@@ -482,15 +482,22 @@ def start_helper(spool: Path, *wrapper: str) -> tuple[subprocess.Popen, socket.s
     return helper, ours
 
 
-def delivery(request_id: int, content: bytes, total: int | None = None) -> bytes:
+def delivery(request_id: int, content: bytes, total: int | None = None, again: bool = False) -> bytes:
     """DELIVER of `content` to bob, its CHUNKs (64 KiB at most) and END, as one request.
-    END gives `total` octets (the content's length unless given)."""
+    END gives `total` octets (the content's length unless given); `again` sets the flag
+    "may have been delivered before". Its Maildir name is `maildir_name(request_id)`."""
     frames = encode_frame(Frame(Type.DELIVER, request_id, {
         "queue_id": f"0lDGMhr3h0tP{request_id:02d}".encode(), "reverse_path": b"alice@example.test",
-        "arrival": 1_795_971_919 + request_id, "flags": 0, "recipients": [b"bob@localhost"]}))
+        "arrival": 1_795_971_919 + request_id, "flags": 1 if again else 0, "recipients": [b"bob@localhost"]}))
     for offset in range(0, len(content), 65_536):
         frames += encode_frame(Frame(Type.CHUNK, request_id, {"data": content[offset:offset + 65_536]}))
     return frames + encode_frame(Frame(Type.END, request_id, {"total": len(content) if total is None else total}))
+
+
+def maildir_name(request_id: int) -> str:
+    """The name in new/ of `delivery(request_id, ...)` (protocols/tern-local.md: arrival,
+    queue ID, host)."""
+    return f"{1_795_971_919 + request_id}.0lDGMhr3h0tP{request_id:02d}.test.localhost"
 
 
 def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
@@ -574,8 +581,36 @@ def test_a_failed_fsync_of_new_fails_the_whole_batch_and_takes_its_names_back(tm
     """§Batches: the fsync of new/ fails (EIO injected by strace): all three get 451 4.3.0,
     and new/ is empty again, so the retries write and fsync their copies anew instead of
     finding names that may not be on disk."""
-    answers, maildir, fsyncs = deliver_batch(tmp_path, "-e", "inject=fsync:error=EIO:when=4")
+    answers, maildir, calls = deliver_batch(tmp_path, "-e", "inject=fsync:error=EIO:when=4")
     assert [(a.fields["results"][0]["code"], a.fields["results"][0]["enhanced"]) for a in answers] == \
         [(451, b"4.3.0")] * 3, answers
-    assert os.listdir(maildir / "new") == [], fsyncs
-    assert [line for line in fsyncs if "/bob/new>" in line and "EIO" in line], fsyncs
+    assert os.listdir(maildir / "new") == [], calls
+    assert [line for line in calls if "/bob/new>" in line and "EIO" in line], calls
+
+
+def test_a_failed_fsync_of_one_copy_fails_that_copy_alone(tmp_path):
+    """§Batches: the second copy's fsync fails (EIO injected by strace): it gets 451 4.3.0
+    and its tmp/ file is removed; the first and third are delivered."""
+    answers, maildir, calls = deliver_batch(tmp_path, "-e", "inject=fsync:error=EIO:when=2")
+    assert [a.fields["results"][0]["code"] for a in answers] == [250, 451, 250], answers
+    assert sorted(os.listdir(maildir / "new")) == [maildir_name(1), maildir_name(3)], calls
+    assert os.listdir(maildir / "tmp") == [], calls
+
+
+def test_a_failed_fsync_of_new_leaves_a_copy_another_attempt_linked(tmp_path):
+    """§Batches: a retry finds the copy an earlier attempt linked into new/, and the fsync
+    of new/ fails: the retry is answered 451, but the copy stays, since the attempt that
+    linked it answers for it (taking it out could lose a message that attempt delivered)."""
+    if not shutil.which("strace"):
+        pytest.skip("strace is not installed")
+    spool = tmp_path / "mail"
+    for part in ("tmp", "new", "cur"):
+        (spool / "bob" / part).mkdir(parents=True)
+    (spool / "bob" / "new" / maildir_name(1)).write_bytes(b"Subject: earlier\n\nbody\n")
+    helper, ours = start_helper(spool, "strace", "-e", "inject=fsync:error=EIO:when=1", "-o", str(tmp_path / "strace"))
+    ours.sendall(delivery(1, b"Subject: retry\r\n\r\nbody\r\n", again=True))
+    answer = read_frame(ours.makefile("rb").read)
+    ours.close()
+    assert helper.wait(timeout=30) == 0
+    assert answer.fields["results"][0]["code"] == 451, answer
+    assert os.listdir(spool / "bob" / "new") == [maildir_name(1)]

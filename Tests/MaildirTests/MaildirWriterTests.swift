@@ -28,7 +28,7 @@ import Testing
         let reply = MaildirWriter.deliver(&source, into: maildir, name: name,
                                           traceFields: TraceHeaders.delivery(reversePath: "a@example.org", recipient: "Bob@localhost"),
                                           lookForEarlierCopy: again)
-        try maildir.commitNew([name])
+        try maildir.commitNew(linked: [name])
         return reply
     }
 
@@ -59,16 +59,15 @@ import Testing
     @Test func aBatchStaysInTmpUntilPlacedThenEachCopyKeepsItsOwnContent() throws {
         let box = try maildir()
         let names = (1...3).map { "batch.\($0)" }
-        let copies = try names.map { name in
+        let written = try names.map { name in
             var source = FileSource(try content("Subject: \(name)\r\n\r\nbody\r\n"))
-            let written = MaildirWriter.write(&source, into: box, name: name, traceFields: "", lookForEarlierCopy: false)
-            let copy: MaildirWriter.Copy? = if case .copy(let copy) = written { copy } else { nil }
-            return try #require(copy)
+            return MaildirWriter.write(&source, into: box, name: name, traceFields: "", lookForEarlierCopy: false)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/bob/new").isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/bob/tmp").count == 3)
-        #expect(MaildirWriter.place(copies, in: box).map(\.code) == [250, 250, 250])
-        try box.commitNew(names)
+        let placed = MaildirWriter.place(written)
+        #expect(placed.map(\.reply.code) == [250, 250, 250] && placed.map(\.linked) == names)
+        try box.commitNew(linked: names)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/bob/tmp").isEmpty)
         for name in names {
             #expect(try String(contentsOfFile: root + "/bob/new/" + name, encoding: .utf8) == "Subject: \(name)\n\nbody\n")

@@ -1,8 +1,9 @@
 // Batched local deliveries with the real tern-local of this build: many deliveries to one
 // mailbox at once are each answered once, with their own reply, and each message is in
 // new/ once (the hand-over of a conversation from one waiting delivery to the next). And a
-// helper that never answers (a hung file system) fails its batch with 451 at the time limit;
-// with it, when a second conversation starts shows in when the deliveries are answered.
+// helper that never answers (a hung file system) fails its batch with 451 at the time limit,
+// so with it the time a delivery is answered shows whether it waited for the running
+// conversation or started a second one.
 import Foundation
 import Logging
 import MailCore
@@ -74,17 +75,18 @@ import Testing
         /// conversation, is answered.
         func firstFollowerAnswered(_ followers: Int, mailbox: String) async -> Duration {
             let location = MailboxLocation(place: .spool(directory: root + "/mail", name: mailbox))
+            var made: [(DeliveryRequest, MessageSpool)] = []
+            for number in 0...followers { made.append(await Self.message(number, root: root)) }
+            let messages = made
             let started = ContinuousClock.now
             return await withTaskGroup(of: Duration?.self) { group in
                 group.addTask {
-                    let (request, spool) = await Self.message(0, root: root)
-                    _ = await deliveries.deliver(request, spool: spool, to: location)
+                    _ = await deliveries.deliver(messages[0].0, spool: messages[0].1, to: location)
                     return nil
                 }
                 try? await Task.sleep(for: .milliseconds(200))
-                for number in 1...followers {
+                for (request, spool) in messages.dropFirst() {
                     group.addTask {
-                        let (request, spool) = await Self.message(number, root: root)
                         _ = await deliveries.deliver(request, spool: spool, to: location)
                         return ContinuousClock.now - started
                     }
