@@ -3,11 +3,9 @@
 // back once the kernel's buffer and NIO's high watermark are full until the peer reads,
 // and a write to a closed channel throws.
 import Foundation
-import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-@testable import Systemd
 @testable import TernRuntime
 import Testing
 
@@ -15,14 +13,10 @@ import Testing
     /// A connected pair over a Unix socket, accepted through `Listeners`; the server side
     /// reads nothing until its autoRead is turned on. The client's high watermark is 4 KiB.
     static func connectedPair() async throws -> (client: any Channel, server: any Channel) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tern-writes-\(UUID().uuidString.prefix(8)).sock").path
-        defer { unlink(path) }
-        let listeners = try await Listeners.open(
-            "test", from: ListenSockets(byName: [:]), fallback: .unix(path: path), logger: Logger(label: "test")
-        ) { channel in
+        let (listener, path) = try await temporaryListener("writes") { channel in
             channel.setOption(.autoRead, value: false).map { channel }
         }
-        let listener = try #require(listeners.first)
+        defer { unlink(path) }
         let client = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.writeBufferWaterMark, value: .init(low: 1024, high: 4096))
             .connect(unixDomainSocketPath: path).get()

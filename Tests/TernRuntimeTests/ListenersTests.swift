@@ -2,23 +2,17 @@
 // by the initializer and registered (it becomes active, so it reads and writes), and
 // closing the listening channel ends `next()`.
 import Foundation
-import Logging
 import NIOCore
 import NIOPosix
-@testable import Systemd
 @testable import TernRuntime
 import Testing
 
 @Suite struct ListenersTests {
     @Test func acceptedConnectionsAreSetUpAndActiveUntilTheListenerCloses() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tern-listen-\(UUID().uuidString.prefix(8)).sock").path
-        defer { unlink(path) }
-        let listeners = try await Listeners.open(
-            "test", from: ListenSockets(byName: [:]), fallback: .unix(path: path), logger: Logger(label: "test")
-        ) { channel in
+        let (listener, path) = try await temporaryListener("listen") { channel in
             channel.eventLoop.makeSucceededFuture(channel)
         }
-        let listener = try #require(listeners.first)
+        defer { unlink(path) }
         var clients: [any Channel] = []
         for _ in 0..<3 {
             clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(unixDomainSocketPath: path).get())
