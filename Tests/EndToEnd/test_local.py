@@ -487,17 +487,27 @@ def delivery(request_id: int, content: bytes, total: int | None = None, again: b
     END gives `total` octets (the content's length unless given); `again` sets the flag
     "may have been delivered before". Its Maildir name is `maildir_name(request_id)`."""
     frames = encode_frame(Frame(Type.DELIVER, request_id, {
-        "queue_id": f"0lDGMhr3h0tP{request_id:02d}".encode(), "reverse_path": b"alice@example.test",
-        "arrival": 1_795_971_919 + request_id, "flags": 1 if again else 0, "recipients": [b"bob@localhost"]}))
+        "queue_id": queue_id(request_id).encode(), "reverse_path": b"alice@example.test",
+        "arrival": arrival(request_id), "flags": 1 if again else 0, "recipients": [b"bob@localhost"]}))
     for offset in range(0, len(content), 65_536):
         frames += encode_frame(Frame(Type.CHUNK, request_id, {"data": content[offset:offset + 65_536]}))
     return frames + encode_frame(Frame(Type.END, request_id, {"total": len(content) if total is None else total}))
 
 
+def queue_id(request_id: int) -> str:
+    """The queue ID of `delivery(request_id, ...)`."""
+    return f"0lDGMhr3h0tP{request_id:02d}"
+
+
+def arrival(request_id: int) -> int:
+    """The arrival time (Unix seconds) of `delivery(request_id, ...)`."""
+    return 1_795_971_919 + request_id
+
+
 def maildir_name(request_id: int) -> str:
     """The name in new/ of `delivery(request_id, ...)` (protocols/tern-local.md: arrival,
     queue ID, host)."""
-    return f"{1_795_971_919 + request_id}.0lDGMhr3h0tP{request_id:02d}.test.localhost"
+    return f"{arrival(request_id)}.{queue_id(request_id)}.test.localhost"
 
 
 def deliver_batch(tmp_path, *strace: str) -> tuple[list, Path, list[str]]:
