@@ -53,7 +53,7 @@ public struct ConnectionServer<Connection: Sendable>: Service, ActivityReporting
                     }
                 }
             } catch {
-                // Closing the listener for shutdown may end the accepting with an error.
+                // Cancelled during shutdown: no failure of the daemon.
                 if !Task.isShuttingDownGracefully { throw error }
             }
         }

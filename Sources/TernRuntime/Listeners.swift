@@ -5,6 +5,13 @@
 // and its transformation future per connection cost about a tenth of tern-submitd's
 // instructions per message (callgrind), tern-submitd taking one connection per message
 // from smtp-source.
+//
+// The listening pipeline is AcceptBackoffHandler, NIO's AcceptHandler, AcceptFailures,
+// then the inbox. AcceptHandler passes an accepted channel on only once the initializer
+// has set it up, so the inbox must come after it: before it (as it once was), `next()`
+// could take a channel whose connection was not made yet, skip it and wait for ever,
+// leaving that client unserved. The inbox is added once NIO has added AcceptHandler, with
+// accepting held back (autoRead off) until it is there.
 import Glibc
 import Logging
 import NIOConcurrencyHelpers
@@ -30,9 +37,12 @@ public final class Listener<Connection: Sendable>: Sendable {
     }
 
     /// The next connection accepted and set up; nil once the listening channel is closed.
-    /// For one task at a time.
-    /// - Throws: the error the listening channel's pipeline raised (accept(2) failed).
+    /// For one task at a time. A failed accept(2) or set-up does not end it: it is logged
+    /// and the connection, if any, closed.
+    /// - Throws: `CancellationError` when the task is cancelled while this call waits.
     func next() async throws -> Connection? {
+        // The inbox gets a channel only after its connection was made (it sits after NIO's
+        // AcceptHandler), so the lookup finds it.
         while let child = try await accepted.next() {
             if let connection = made.withLockedValue({ $0.removeValue(forKey: ObjectIdentifier(child)) }) { return connection }
         }
@@ -56,15 +66,23 @@ public enum Listeners {
             let made = NIOLockedValueBox([ObjectIdentifier: Connection]())
             let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                // Nothing is accepted until the inbox is in place.
+                .serverChannelOption(.autoRead, value: false)
                 .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { _ = try ChannelInbox<any Channel>.installed(on: channel, passesOn: true) }
+                    // EMFILE, ENFILE, ENOBUFS, ENOMEM: accepting pauses for a second.
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler()) }
                 }
                 .childChannelInitializer { channel in
-                    // Kept before the listening channel passes the accepted one on.
+                    // Kept before AcceptHandler passes the accepted channel on.
                     initializer(channel).map { connection in made.withLockedValue { $0[ObjectIdentifier(channel)] = connection } }
                 }
             let channel = try await bind(bootstrap).get()
-            return Listener(channel: channel, accepted: try await channel.pipeline.handler(type: ChannelInbox<any Channel>.self).get(), made: made)
+            let accepted = try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(AcceptFailures(name: name, logger: logger))
+                return try ChannelInbox<any Channel>.installed(on: channel, passesOn: true)
+            }.get()
+            try await channel.setOption(.autoRead, value: true).get()
+            return Listener(channel: channel, accepted: accepted, made: made)
         }
         let descriptors = sockets.descriptors(named: name)
         if !descriptors.isEmpty {
@@ -87,5 +105,28 @@ public enum Listeners {
         }
         logger.info("listening without socket activation", metadata: ["socket.name": "\(name)", "socket.address": "\(fallback)"])
         return [bound]
+    }
+}
+
+/// Logs what the listening pipeline reports and keeps it from the inbox, which would end
+/// the listener: a connection whose set-up failed (NIO's AcceptHandler has closed it), or
+/// accept(2) failing in a way NIO recovers from. Errors NIO cannot recover from close the
+/// listening channel, which ends the listener.
+private final class AcceptFailures: ChannelInboundHandler, Sendable {
+    typealias InboundIn = any Channel
+    typealias InboundOut = any Channel
+    private let name: String
+    private let logger: Logger
+
+    /// - Parameter name: the socket's name (`socket.name` in the journal).
+    init(name: String, logger: Logger) {
+        self.name = name
+        self.logger = logger
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Once the listener is closing, connections still being set up are closed unused.
+        guard context.channel.isActive else { return }
+        logger.warning("a connection could not be accepted or set up", metadata: ["socket.name": "\(name)", "error": "\(error)"])
     }
 }
