@@ -114,7 +114,6 @@ public enum Listeners {
 /// listening channel, which ends the listener.
 private final class AcceptFailures: ChannelInboundHandler, Sendable {
     typealias InboundIn = any Channel
-    typealias InboundOut = any Channel
     private let name: String
     private let logger: Logger
 

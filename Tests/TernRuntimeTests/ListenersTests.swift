@@ -18,7 +18,7 @@ import Testing
         var clients: [any Channel] = []
         for _ in 0..<3 {
             clients.append(try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(unixDomainSocketPath: path).get())
-            let accepted = try #require(try await listener.next())
+            let accepted = try await Self.next(from: listener)
             let deadline = ContinuousClock.now + .seconds(5)
             while !accepted.isActive {
                 try #require(ContinuousClock.now < deadline, "the accepted channel was not registered")
